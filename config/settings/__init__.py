@@ -1,0 +1,1 @@
+"""Settings tree: base.py holds everything; development, test and production override it."""

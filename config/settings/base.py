@@ -1,0 +1,191 @@
+"""Settings shared by every environment. Values that differ per deployment come from the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.conf.locale import LANG_INFO
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("EKAASEL_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = False
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "ekaasel.core",
+    "ekaasel.organisations",
+    "ekaasel.identity",
+    "ekaasel.grievances",
+    "ekaasel.notifications",
+    "ekaasel.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ekaasel" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+
+def database_from_env() -> dict[str, object]:
+    """DATABASE_URL chooses the database; the default is an SQLite file under var/."""
+    default_url = f"sqlite:///{VAR_DIR / 'ekaasel.sqlite3'}"
+    config: dict[str, object] = dict(
+        dj_database_url.parse(os.environ.get("DATABASE_URL", default_url), conn_max_age=60)
+    )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # The web process and the worker write concurrently: wait for locks instead of failing,
+        # and take the write lock at BEGIN so a transaction never has to upgrade a read lock.
+        config["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        config["CONN_MAX_AGE"] = 0
+    return config
+
+
+DATABASES = {"default": database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Languages: English and Dzongkha. Django ships no Dzongkha locale, so describe it here.
+LANG_INFO.setdefault(
+    "dz", {"bidi": False, "code": "dz", "name": "Dzongkha", "name_local": "རྫོང་ཁ"}
+)
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("dz", _("Dzongkha"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Thimphu")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 2
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Upload limits: 3 attachments of at most 5 MB each, plus form fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- eKaaSel: country and product configuration -------------------------------------------------
+# Everything country-specific is configuration; these defaults are Bhutan's.
+EKAASEL = {
+    "APPLICATION_ID_PREFIX": os.environ.get("EKAASEL_APPLICATION_ID_PREFIX", "EK"),
+    "PHONE_REGION": os.environ.get("EKAASEL_PHONE_REGION", "BT"),
+    "MOBILE_PREFIXES": env_list("EKAASEL_MOBILE_PREFIXES", "16,17,77"),
+    "NATIONAL_ID_PATTERN": os.environ.get("EKAASEL_NATIONAL_ID_PATTERN", r"^\d{11}$"),
+    "IDENTITY_CHECK_BACKEND": os.environ.get(
+        "EKAASEL_IDENTITY_CHECK_BACKEND", "ekaasel.identity.checks.FormatOnlyCheck"
+    ),
+    # Working days the Cabinet Secretariat has to assess a new grievance.
+    "ASSESSMENT_WORKING_DAYS": int(os.environ.get("EKAASEL_ASSESSMENT_WORKING_DAYS", "3")),
+    # Default resolution limit when neither the service nor the ministry sets one.
+    "DEFAULT_RESOLUTION_WORKING_DAYS": int(os.environ.get("EKAASEL_DEFAULT_RESOLUTION_WORKING_DAYS", "15")),
+    "APPEAL_WINDOW_DAYS": 30,
+    "AUTO_CLOSE_AFTER_DAYS": int(os.environ.get("EKAASEL_AUTO_CLOSE_AFTER_DAYS", "14")),
+    "WEEKEND_DAYS": [5, 6],  # Saturday, Sunday (Monday is 0)
+    "ATTACHMENTS_MAX_COUNT": 3,
+    "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    # One-time codes
+    "OTP_VALID_SECONDS": 600,
+    "OTP_MAX_ATTEMPTS": 5,
+    "OTP_MAX_PER_NUMBER": 3,
+    "OTP_NUMBER_WINDOW_SECONDS": 900,
+    "OTP_MAX_PER_IP": 10,
+    "OTP_IP_WINDOW_SECONDS": 3600,
+    # How long a proven mobile stays proven in the browser session.
+    "CITIZEN_SESSION_SECONDS": 1800,
+    # Developer tools (/dev/sms/); never in production.
+    "DEV_TOOLS": False,
+}
+
+# Notification outbox
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+SMS_SENDER = os.environ.get("SMS_SENDER", "eKaaSel")
+OUTBOX = {
+    "MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
+    "BACKOFF_BASE_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "10")),
+    "BACKOFF_MAX_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600")),
+    # A message still "queued" this long after it was due is re-queued by the sweep.
+    "STUCK_AFTER_SECONDS": int(os.environ.get("OUTBOX_STUCK_AFTER_SECONDS", "120")),
+}
+WORKER = {
+    "HEARTBEAT_SECONDS": 15,
+    # The worker counts as down when its last heartbeat is older than this.
+    "HEALTHY_WITHIN_SECONDS": 90,
+    "SWEEP_SECONDS": 60,
+}
+
+# Where citizens open the portal; used in SMS texts.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")

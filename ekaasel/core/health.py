@@ -1,0 +1,51 @@
+"""Health of the parts the service depends on: the database and the background worker."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+
+from ekaasel.core import clock
+from ekaasel.core.models import WorkerHeartbeat
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    database_ok: bool
+    worker_ok: bool
+    worker_last_heartbeat: str | None
+    detail: dict[str, str]
+
+    @property
+    def healthy(self) -> bool:
+        return self.database_ok and self.worker_ok
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "status": "ok" if self.healthy else "unhealthy",
+            "database": {"ok": self.database_ok, **({"error": self.detail["database"]} if "database" in self.detail else {})},
+            "worker": {"ok": self.worker_ok, "last_heartbeat": self.worker_last_heartbeat},
+        }
+
+
+def check_health() -> HealthReport:
+    """Database answers a query; some worker wrote a heartbeat recently enough."""
+    detail: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database_ok = True
+    except DatabaseError as exc:
+        database_ok = False
+        detail["database"] = exc.__class__.__name__
+    last_seen = None
+    worker_ok = False
+    if database_ok:
+        latest = WorkerHeartbeat.objects.order_by("-last_seen_at").values_list("last_seen_at", flat=True).first()
+        if latest is not None:
+            last_seen = latest.isoformat()
+            window = timedelta(seconds=settings.WORKER["HEALTHY_WITHIN_SECONDS"])
+            worker_ok = clock.now() - latest <= window
+    return HealthReport(database_ok, worker_ok, last_seen, detail)

@@ -1,0 +1,48 @@
+"""Queuing messages. Called inside a domain action's transaction; the send happens after commit."""
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+
+from ekaasel.notifications.models import Message
+from ekaasel.notifications.templates_registry import render
+
+if TYPE_CHECKING:
+    from ekaasel.grievances.models import Grievance
+
+
+def queue_sms(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, object],
+    language: str,
+    event_key: str,
+    grievance: "Grievance | None" = None,
+) -> Message:
+    """Store one SMS in the outbox and hand its id to the worker once the transaction commits.
+
+    The event key makes it idempotent: one message per event and recipient, however often it is asked.
+    """
+    existing = Message.objects.filter(event_key=event_key).first()
+    if existing is not None:
+        return existing
+    body = render(template, language, context)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                recipient=to, body=body, template=template, language=language,
+                event_key=event_key, grievance=grievance,
+            )
+    except IntegrityError:
+        return Message.objects.get(event_key=event_key)
+    transaction.on_commit(lambda: enqueue_delivery(message.pk))
+    return message
+
+
+def enqueue_delivery(message_id: int) -> None:
+    """Hand a message to the background worker. Safe to call again: the sender claims rows."""
+    from ekaasel.notifications.tasks import deliver_message
+
+    deliver_message.enqueue(message_id)

@@ -1,0 +1,1 @@
+"""Background tasks of the notification outbox (placeholder replaced below)."""

@@ -1,0 +1,49 @@
+"""Built-in message texts. Administrators may override each per language (MessageTemplate)."""
+
+import re
+from collections.abc import Mapping
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ekaasel.notifications.models import MessageTemplate
+
+DEFAULT_TEXTS: dict[str, Promise] = {
+    "otp": _("eKaaSel code {code} for {purpose}. Valid 10 minutes. Never share it; officials will never ask for it."),
+    "submitted": _(
+        "eKaaSel: your grievance is received. Application ID {application_id}. "
+        "Track it at {portal_url} or send STATUS {application_id}."
+    ),
+    "info_requested": _(
+        "eKaaSel {application_id}: the Cabinet Secretariat needs more information from you. "
+        "Open {portal_url} to answer."
+    ),
+    "forwarded": _(
+        "eKaaSel {application_id}: forwarded to {agency}, to be resolved by {due_date}."
+    ),
+    "resolved": _(
+        "eKaaSel {application_id}: your grievance has been addressed. Read the answer, rate it or appeal at {portal_url}."
+    ),
+    "rejected": _(
+        "eKaaSel {application_id}: your grievance was not accepted. Read the reason and appeal within 30 days at {portal_url}."
+    ),
+    "closed_duplicate": _(
+        "eKaaSel {application_id}: closed as a duplicate of {duplicate_of}, which is being handled."
+    ),
+    "appeal_received": _("eKaaSel {application_id}: your appeal is received and will be assessed again."),
+    "withdrawn": _("eKaaSel {application_id}: your grievance is withdrawn as you asked."),
+}
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def render(key: str, language: str, context: Mapping[str, object]) -> str:
+    """The text of message `key` in `language` with placeholders filled; unknown placeholders stay."""
+    override = MessageTemplate.objects.filter(key=key, language=language).values_list("body", flat=True).first()
+    if override is not None:
+        pattern = override
+    else:
+        with translation.override(language):
+            pattern = str(DEFAULT_TEXTS[key])
+    return _PLACEHOLDER.sub(lambda m: str(context.get(m[1], m[0])), pattern)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationsConfig(AppConfig):
+    name = "ekaasel.organisations"
+    label = "organisations"
+    verbose_name = _("Organisations and services")
