@@ -1,7 +1,7 @@
 """Health of the parts the service depends on: the database and the background worker."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -24,7 +24,10 @@ class HealthReport:
     def as_dict(self) -> dict[str, object]:
         return {
             "status": "ok" if self.healthy else "unhealthy",
-            "database": {"ok": self.database_ok, **({"error": self.detail["database"]} if "database" in self.detail else {})},
+            "database": {
+                "ok": self.database_ok,
+                **({"error": self.detail["database"]} if "database" in self.detail else {}),
+            },
             "worker": {"ok": self.worker_ok, "last_heartbeat": self.worker_last_heartbeat},
         }
 
@@ -49,3 +52,18 @@ def check_health() -> HealthReport:
             window = timedelta(seconds=settings.WORKER["HEALTHY_WITHIN_SECONDS"])
             worker_ok = clock.now() - latest <= window
     return HealthReport(database_ok, worker_ok, last_seen, detail)
+
+
+# Heartbeats of workers gone this long are deleted, so restarts do not pile up rows.
+HEARTBEAT_RETENTION = timedelta(days=7)
+
+
+def record_heartbeat(*, worker_id: str, hostname: str, pid: int, started_at: datetime) -> WorkerHeartbeat:
+    """Upsert this worker's heartbeat with last_seen_at = now; drop heartbeats of long-gone workers."""
+    now = clock.now()
+    heartbeat, _created = WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={"hostname": hostname[:255], "pid": pid, "started_at": started_at, "last_seen_at": now},
+    )
+    WorkerHeartbeat.objects.filter(last_seen_at__lt=now - HEARTBEAT_RETENTION).delete()
+    return heartbeat

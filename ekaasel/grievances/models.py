@@ -36,6 +36,9 @@ class ApplicationSequence(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_serial = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year:02d}: {self.last_serial}"
+
 
 class Grievance(models.Model):
     application_id = models.CharField(_("application ID"), max_length=24, unique=True)

@@ -61,7 +61,10 @@ class MessageTemplate(models.Model):
     language = models.CharField(_("language"), max_length=8)
     body = models.TextField(
         _("text"),
-        help_text=_("Placeholders in braces, e.g. {application_id}. Keep SMS short: 160 Latin or 70 Dzongkha characters per part."),
+        help_text=_(
+            "Placeholders in braces, e.g. {application_id}. "
+            "Keep SMS short: 160 Latin or 70 Dzongkha characters per part."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,7 @@
 """Queuing messages. Called inside a domain action's transaction; the send happens after commit."""
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -41,8 +42,8 @@ def queue_sms(
     return message
 
 
-def enqueue_delivery(message_id: int) -> None:
-    """Hand a message to the background worker. Safe to call again: the sender claims rows."""
+def enqueue_delivery(message_id: int, *, run_after: datetime | None = None) -> None:
+    """Hand a message to the background worker, not before `run_after`. Safe to call again: the sender claims rows."""
     from ekaasel.notifications.tasks import deliver_message
 
-    deliver_message.enqueue(message_id)
+    deliver_message.using(run_after=run_after).enqueue(message_id)

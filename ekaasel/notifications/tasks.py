@@ -1,1 +1,65 @@
-"""Background tasks of the notification outbox (placeholder replaced below)."""
+"""Background tasks of the notification outbox. Only message ids travel through the task queue.
+
+The task backend retries nothing; the outbox row carries attempts and back-off (delivery.py), and
+the sweep re-enqueues rows whose task was lost.
+"""
+
+import logging
+
+from django.db.utils import DatabaseError
+from django.tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import retry
+
+from ekaasel.notifications import delivery
+from ekaasel.notifications.backends import PermanentFailure, TemporaryFailure, get_backend
+
+logger = logging.getLogger(__name__)
+
+# After the gateway accepted the SMS, failing to write "sent" means sending it twice later (the
+# crash window in delivery.py), so that one write is tried a few times before giving up.
+_record_sent = retry(retries=5, backoff_delay=0.5)(delivery.mark_sent)
+
+
+@task
+def deliver_message(message_id: int) -> str:
+    """Send one outbox message if it is still due, and record the outcome; a no-op for a duplicate task."""
+    message = delivery.claim_message(message_id=message_id)
+    if message is None:
+        return "skipped"
+    try:
+        # No transaction is open here: the gateway call may take seconds and must not hold locks.
+        result = get_backend().send(to=message.recipient, text=message.body, message_id=message.pk)
+    except PermanentFailure as exc:
+        status = delivery.mark_retry_or_failed(message=message, error=exc.reason, permanent=True)
+    except TemporaryFailure as exc:
+        status = delivery.mark_retry_or_failed(message=message, error=exc.reason)
+    except Exception as exc:  # A backend bug or an unexpected network error: retry like a temporary failure.
+        logger.exception("SMS backend raised unexpectedly for message %s", message_id)
+        status = delivery.mark_retry_or_failed(message=message, error=f"{type(exc).__name__}: {exc}")
+    else:
+        try:
+            _record_sent(message=message, provider_message_id=result.provider_message_id)
+        except DatabaseError:
+            logger.exception("Message %s was sent but could not be marked sent; the sweep will resend it", message_id)
+            raise
+        return "sent"
+    return str(status or "superseded")
+
+
+@task
+def sweep_outbox() -> dict[str, int]:
+    """Re-enqueue messages whose task was lost and reset ones interrupted mid-send (delivery.sweep_stuck)."""
+    result = delivery.sweep_stuck()
+    return {"requeued": len(result.requeued), "reset": len(result.reset), "failed": len(result.failed)}
+
+
+def enqueue_sweep_unless_waiting() -> bool:
+    """Enqueue sweep_outbox unless one is already waiting in the queue; True if it enqueued one."""
+    waiting = DBTaskResult.objects.filter(
+        task_path=sweep_outbox.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if waiting:
+        return False
+    sweep_outbox.enqueue()
+    return True

@@ -23,10 +23,12 @@ DEFAULT_TEXTS: dict[str, Promise] = {
         "eKaaSel {application_id}: forwarded to {agency}, to be resolved by {due_date}."
     ),
     "resolved": _(
-        "eKaaSel {application_id}: your grievance has been addressed. Read the answer, rate it or appeal at {portal_url}."
+        "eKaaSel {application_id}: your grievance has been addressed. "
+        "Read the answer, rate it or appeal at {portal_url}."
     ),
     "rejected": _(
-        "eKaaSel {application_id}: your grievance was not accepted. Read the reason and appeal within 30 days at {portal_url}."
+        "eKaaSel {application_id}: your grievance was not accepted. "
+        "Read the reason and appeal within 30 days at {portal_url}."
     ),
     "closed_duplicate": _(
         "eKaaSel {application_id}: closed as a duplicate of {duplicate_of}, which is being handled."

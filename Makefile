@@ -1,0 +1,49 @@
+# eKaaSel — two commands: `make run` and `make test`. Both create or update the virtualenv first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# PostgreSQL used by the test run (the second pass of `make test`).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ekaasel
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck test-sqlite test-postgres messages bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@interpreter=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$interpreter"; "$$interpreter" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed messages
+	VENV_PYTHON=$(PY) scripts/run-dev
+
+messages: $(VENV)/.installed
+	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(PY) manage.py compilemessages -v0; fi
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy ekaasel config
+
+test-sqlite: $(VENV)/.installed messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The workflow again on PostgreSQL. Required when CI=true; skipped with a notice otherwise if no server answers.
+test-postgres: $(VENV)/.installed messages
+	@if $(PY) scripts/database-answers "$(TEST_DATABASE_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "PostgreSQL does not answer at $(TEST_DATABASE_URL) and CI=true: failing." >&2; exit 1; \
+	else \
+		echo "NOTICE: PostgreSQL does not answer at $(TEST_DATABASE_URL); the PostgreSQL pass is SKIPPED."; \
+	fi
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: $(VENV)/.installed
+	@echo "Benchmarks live in bench/; see bench/README.md."
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,488 @@
+"""The only writers of grievances. One function per verb of the lifecycle.
+
+Each action, in one transaction: locks the grievance, checks the expected version, the lifecycle
+table and the actor's remit, writes the new state with its timestamp, appends a history event and
+queues the citizen's SMS (sent by the worker after commit). Callers (views, API, commands, jobs)
+never write a grievance themselves.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from ekaasel.core import clock
+from ekaasel.core.errors import InvalidInput, InvalidTransition, StaleGrievance
+from ekaasel.grievances import sla
+from ekaasel.grievances.application_id import ApplicationId
+from ekaasel.grievances.attachments import check_attachments
+from ekaasel.grievances.models import (
+    ApplicationSequence,
+    Attachment,
+    Channel,
+    Grievance,
+    GrievanceEvent,
+    ProblemKind,
+)
+from ekaasel.grievances.permissions import Actor, can_be_assigned, ensure_can
+from ekaasel.grievances.states import Action, ActorKind, ClosureReason, Status, Transition, transition_for
+from ekaasel.identity.models import Citizen, Official
+from ekaasel.notifications.outbox import queue_sms
+from ekaasel.organisations.models import Department, District, Ministry, Service
+
+# --- shared steps ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Step:
+    grievance: Grievance
+    transition: Transition
+    from_status: Status
+    now: Any
+
+
+def _begin(grievance_id: int, actor: Actor, action: Action, expected_version: int | None) -> _Step:
+    """Lock the grievance and check version, lifecycle and remit. Must run inside a transaction."""
+    grievance = Grievance.objects.select_for_update().get(pk=grievance_id)
+    if expected_version is not None and grievance.version != expected_version:
+        raise StaleGrievance(
+            _("This grievance was changed by someone else while you were looking at it. "
+              "Check its new state and try again.")
+        )
+    from_status = Status(grievance.status)
+    transition = transition_for(action, from_status, actor.kind)
+    ensure_can(actor, action, grievance)
+    return _Step(grievance, transition, from_status, clock.now())
+
+
+def _finish(
+    step: _Step,
+    actor: Actor,
+    fields: Sequence[str],
+    *,
+    note: str = "",
+    internal: bool = False,
+    data: dict[str, Any] | None = None,
+) -> GrievanceEvent:
+    """Write the changed fields, bump the version and append the history event."""
+    grievance = step.grievance
+    grievance.status = step.transition.target_from(step.from_status)
+    grievance.version = F("version") + 1
+    grievance.updated_at = step.now
+    grievance.save(update_fields=[*fields, "status", "version", "updated_at"])
+    grievance.refresh_from_db(fields=["version"])
+    return GrievanceEvent.objects.create(
+        grievance=grievance,
+        action=step.transition.action,
+        actor_official=actor.official,
+        actor_kind=actor.label,
+        from_status=step.from_status,
+        to_status=grievance.status,
+        note=note,
+        internal=internal,
+        data=data or {},
+        created_at=step.now,
+    )
+
+
+def _portal_url() -> str:
+    return str(settings.PORTAL_URL)
+
+
+def _notify_citizen(grievance: Grievance, event: GrievanceEvent, template: str, **context: object) -> None:
+    queue_sms(
+        to=grievance.mobile,
+        template=template,
+        context={"application_id": grievance.application_id, "portal_url": _portal_url(), **context},
+        language=grievance.language,
+        event_key=f"grievance-event:{event.pk}:{template}:{grievance.mobile}",
+        grievance=grievance,
+    )
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, field=field)
+    return value
+
+
+def _store_attachments(grievance: Grievance, uploads: Sequence[UploadedFile]) -> list[Attachment]:
+    stored = []
+    for item in check_attachments(uploads):
+        attachment = Attachment(
+            grievance=grievance,
+            original_name=(item.upload.name or "file")[:255],
+            content_type=item.content_type,
+            size=item.upload.size or 0,
+        )
+        attachment.file.save(f"{grievance.application_id}.{item.extension}", item.upload, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
+def _next_application_id() -> str:
+    year = timezone.localtime(clock.now()).year % 100
+    ApplicationSequence.objects.get_or_create(year=year)
+    ApplicationSequence.objects.filter(year=year).update(last_serial=F("last_serial") + 1)
+    serial = ApplicationSequence.objects.values_list("last_serial", flat=True).get(year=year)
+    return str(ApplicationId(year=year, serial=serial))
+
+
+# --- filing ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grievance_submit(
+    *,
+    national_id: str,
+    applicant_name: str,
+    mobile: str,
+    service: Service | None,
+    service_other: str = "",
+    problem_kind: ProblemKind,
+    subject: str,
+    description: str,
+    district: District,
+    channel: Channel = Channel.WEB,
+    language: str = "en",
+    attachments: Sequence[UploadedFile] = (),
+    submission_key: str | None = None,
+) -> Grievance:
+    """File a grievance for a citizen whose mobile the caller has proven; returns it with its ID.
+
+    The same `submission_key` twice returns the first grievance and queues nothing more.
+    """
+    if submission_key:
+        existing = Grievance.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    subject = _require_text(subject, "subject", _("Write a subject."))
+    description = _require_text(description, "description", _("Describe the problem."))
+    now = clock.now()
+    citizen, created = Citizen.objects.get_or_create(
+        national_id=national_id, defaults={"name": applicant_name, "created_at": now}
+    )
+    if not created and citizen.name != applicant_name:
+        citizen.name = applicant_name
+        citizen.save(update_fields=["name"])
+    grievance = Grievance.objects.create(
+        application_id=_next_application_id(),
+        service=service,
+        service_other="" if service else service_other.strip(),
+        problem_kind=problem_kind,
+        subject=subject,
+        description=description,
+        district=district,
+        channel=channel,
+        citizen=citizen,
+        applicant_name=applicant_name,
+        mobile=mobile,
+        language=language,
+        status=Status.SUBMITTED,
+        submitted_at=now,
+        updated_at=now,
+        assessment_due_at=sla.assessment_due_at(start=now),
+        submission_key=submission_key or None,
+    )
+    _store_attachments(grievance, attachments)
+    event = GrievanceEvent.objects.create(
+        grievance=grievance,
+        action=Action.SUBMIT,
+        actor_kind=ActorKind.CITIZEN,
+        from_status=Status.SUBMITTED,
+        to_status=Status.SUBMITTED,
+        data={"channel": channel},
+        created_at=now,
+    )
+    _notify_citizen(grievance, event, "submitted")
+    return grievance
+
+
+# --- Cabinet Secretariat (assessment) ---------------------------------------------------------------
+
+
+@transaction.atomic
+def grievance_ask_info(
+    *, grievance_id: int, actor: Actor, question: str, expected_version: int | None = None
+) -> Grievance:
+    """Ask the citizen for more information; the grievance waits for his answer."""
+    question = _require_text(question, "question", _("Write the question for the citizen."))
+    step = _begin(grievance_id, actor, Action.ASK_INFO, expected_version)
+    g = step.grievance
+    g.info_request = question
+    g.info_requested_at = step.now
+    event = _finish(step, actor, ["info_request", "info_requested_at"], note=question)
+    _notify_citizen(g, event, "info_requested")
+    return g
+
+
+@transaction.atomic
+def grievance_provide_info(
+    *,
+    grievance_id: int,
+    actor: Actor,
+    answer: str,
+    attachments: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
+) -> Grievance:
+    """The citizen answers an information request; the grievance returns to assessment."""
+    answer = _require_text(answer, "answer", _("Write your answer."))
+    step = _begin(grievance_id, actor, Action.PROVIDE_INFO, expected_version)
+    g = step.grievance
+    stored = _store_attachments(g, attachments)
+    g.assessment_due_at = sla.assessment_due_at(start=step.now)
+    _finish(step, actor, ["assessment_due_at"], note=answer, data={"attachments": [a.pk for a in stored]})
+    return g
+
+
+@transaction.atomic
+def grievance_forward(
+    *,
+    grievance_id: int,
+    actor: Actor,
+    ministry: Ministry,
+    department: Department | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Grievance:
+    """Send the grievance to the ministry (and department) that must fix it; the due date is set."""
+    if department is not None and department.ministry_id != ministry.pk:
+        raise InvalidInput(_("That department is not part of the chosen ministry."), field="department")
+    step = _begin(grievance_id, actor, Action.FORWARD, expected_version)
+    g = step.grievance
+    g.ministry = ministry
+    g.department = department
+    g.assignee = None
+    g.is_returned = False
+    g.forwarded_at = step.now
+    g.due_at = sla.resolution_due_at(start=step.now, ministry=ministry, service=g.service)
+    event = _finish(
+        step, actor, ["ministry", "department", "assignee", "is_returned", "forwarded_at", "due_at"],
+        note=note, internal=True,
+        data={"ministry": ministry.code, "department": department.code if department else None},
+    )
+    agency = department.name if department is not None else ministry.name
+    with timezone.override(timezone.get_current_timezone()):
+        due = formats.date_format(timezone.localtime(g.due_at), "j M Y")
+    _notify_citizen(g, event, "forwarded", agency=agency, due_date=due)
+    return g
+
+
+@transaction.atomic
+def grievance_reject(
+    *, grievance_id: int, actor: Actor, reason: str, expected_version: int | None = None
+) -> Grievance:
+    """Refuse a grievance at assessment, with a reason the citizen reads (he may appeal)."""
+    reason = _require_text(reason, "reason", _("Write the reason the citizen will read."))
+    step = _begin(grievance_id, actor, Action.REJECT, expected_version)
+    g = step.grievance
+    g.rejection_reason = reason
+    g.rejected_at = step.now
+    event = _finish(step, actor, ["rejection_reason", "rejected_at"], note=reason)
+    _notify_citizen(g, event, "rejected")
+    return g
+
+
+@transaction.atomic
+def grievance_mark_duplicate(
+    *, grievance_id: int, actor: Actor, original: Grievance, note: str = "", expected_version: int | None = None
+) -> Grievance:
+    """Close a grievance as a duplicate of another that is being (or was) handled."""
+    if original.pk == grievance_id:
+        raise InvalidInput(_("A grievance cannot be a duplicate of itself."), field="original")
+    if original.closure_reason == ClosureReason.DUPLICATE:
+        raise InvalidInput(
+            _("%(id)s is itself a duplicate; choose the grievance it duplicates.") % {"id": original.application_id},
+            field="original",
+        )
+    step = _begin(grievance_id, actor, Action.MARK_DUPLICATE, expected_version)
+    g = step.grievance
+    g.duplicate_of = original
+    g.closure_reason = ClosureReason.DUPLICATE
+    g.closed_at = step.now
+    event = _finish(
+        step, actor, ["duplicate_of", "closure_reason", "closed_at"], note=note,
+        data={"duplicate_of": original.application_id},
+    )
+    _notify_citizen(g, event, "closed_duplicate", duplicate_of=original.application_id)
+    return g
+
+
+# --- agencies -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grievance_acknowledge(
+    *, grievance_id: int, actor: Actor, note: str = "", expected_version: int | None = None
+) -> Grievance:
+    """The agency confirms it has taken the grievance up."""
+    step = _begin(grievance_id, actor, Action.ACKNOWLEDGE, expected_version)
+    step.grievance.acknowledged_at = step.now
+    _finish(step, actor, ["acknowledged_at"], note=note, internal=True)
+    return step.grievance
+
+
+@transaction.atomic
+def grievance_assign(
+    *, grievance_id: int, actor: Actor, assignee: Official, note: str = "", expected_version: int | None = None
+) -> Grievance:
+    """Give the grievance to an officer of the agency it is forwarded to."""
+    step = _begin(grievance_id, actor, Action.ASSIGN, expected_version)
+    g = step.grievance
+    if not can_be_assigned(assignee, g):
+        raise InvalidInput(_("That officer does not work in the agency handling this grievance."), field="assignee")
+    previous = g.assignee_id
+    g.assignee = assignee
+    _finish(step, actor, ["assignee"], note=note, internal=True,
+            data={"assignee": assignee.pk, "previous": previous})
+    return g
+
+
+@transaction.atomic
+def grievance_return(
+    *, grievance_id: int, actor: Actor, reason: str, expected_version: int | None = None
+) -> Grievance:
+    """Send a mis-routed grievance back to the Cabinet Secretariat for re-routing."""
+    reason = _require_text(reason, "reason", _("Say why this grievance is not for your agency."))
+    step = _begin(grievance_id, actor, Action.RETURN, expected_version)
+    g = step.grievance
+    returned_by = {"ministry": g.ministry.code if g.ministry else None,
+                   "department": g.department.code if g.department else None}
+    g.is_returned = True
+    g.ministry = None
+    g.department = None
+    g.assignee = None
+    g.due_at = None
+    g.assessment_due_at = sla.assessment_due_at(start=step.now)
+    _finish(step, actor, ["is_returned", "ministry", "department", "assignee", "due_at", "assessment_due_at"],
+            note=reason, internal=True, data=returned_by)
+    return g
+
+
+@transaction.atomic
+def grievance_resolve(
+    *, grievance_id: int, actor: Actor, resolution: str, expected_version: int | None = None
+) -> Grievance:
+    """Record how the grievance was addressed; the citizen is told and may rate or appeal."""
+    resolution = _require_text(resolution, "resolution", _("Write the resolution the citizen will read."))
+    step = _begin(grievance_id, actor, Action.RESOLVE, expected_version)
+    g = step.grievance
+    g.resolution = resolution
+    g.resolved_at = step.now
+    event = _finish(step, actor, ["resolution", "resolved_at"], note=resolution)
+    _notify_citizen(g, event, "resolved")
+    return g
+
+
+# --- oversight ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grievance_escalate(
+    *, grievance_id: int, actor: Actor, note: str = "", expected_version: int | None = None
+) -> Grievance:
+    """Raise the escalation level: 1 brings in the ministry Secretary, 2 the PMO."""
+    step = _begin(grievance_id, actor, Action.ESCALATE, expected_version)
+    g = step.grievance
+    g.escalation_level += 1
+    _finish(step, actor, ["escalation_level"], note=note, internal=True, data={"level": g.escalation_level})
+    return g
+
+
+@transaction.atomic
+def grievance_take_up(
+    *, grievance_id: int, actor: Actor, note: str = "", expected_version: int | None = None
+) -> Grievance:
+    """The PMO follows the grievance personally."""
+    step = _begin(grievance_id, actor, Action.TAKE_UP, expected_version)
+    g = step.grievance
+    if g.pmo_following:
+        raise InvalidTransition(_("The PMO already follows this grievance."))
+    g.pmo_following = True
+    _finish(step, actor, ["pmo_following"], note=note, internal=True)
+    return g
+
+
+# --- citizen after the outcome --------------------------------------------------------------------
+
+
+@transaction.atomic
+def grievance_rate(
+    *, grievance_id: int, actor: Actor, rating: int, comment: str = "", expected_version: int | None = None
+) -> Grievance:
+    """The citizen rates the resolution from 1 to 5; this closes the grievance."""
+    if not 1 <= int(rating) <= 5:
+        raise InvalidInput(_("Choose a rating from 1 to 5."), field="rating")
+    step = _begin(grievance_id, actor, Action.RATE, expected_version)
+    g = step.grievance
+    g.rating = int(rating)
+    g.rating_comment = (comment or "").strip()
+    g.closure_reason = ClosureReason.RATED
+    g.closed_at = step.now
+    _finish(step, actor, ["rating", "rating_comment", "closure_reason", "closed_at"],
+            note=g.rating_comment, data={"rating": g.rating})
+    return g
+
+
+@transaction.atomic
+def grievance_close_unrated(*, grievance_id: int) -> Grievance:
+    """Close a resolved grievance the citizen has not rated within the configured days."""
+    actor = Actor.system()
+    step = _begin(grievance_id, actor, Action.CLOSE, None)
+    g = step.grievance
+    limit = timedelta(days=settings.EKAASEL["AUTO_CLOSE_AFTER_DAYS"])
+    if g.resolved_at is None or step.now - g.resolved_at < limit:
+        raise InvalidTransition(_("This grievance is not yet due to be closed."))
+    g.closure_reason = ClosureReason.NO_RATING
+    g.closed_at = step.now
+    _finish(step, actor, ["closure_reason", "closed_at"])
+    return g
+
+
+@transaction.atomic
+def grievance_appeal(
+    *, grievance_id: int, actor: Actor, reason: str, expected_version: int | None = None
+) -> Grievance:
+    """Appeal a resolution or a rejection, once, within the appeal window; back to assessment."""
+    reason = _require_text(reason, "reason", _("Say why you are not satisfied."))
+    step = _begin(grievance_id, actor, Action.APPEAL, expected_version)
+    g = step.grievance
+    if g.is_appeal:
+        raise InvalidTransition(_("This grievance has already been appealed once; it cannot be appealed again."))
+    decided_at = g.resolved_at if step.from_status == Status.RESOLVED else g.rejected_at
+    window = timedelta(days=settings.EKAASEL["APPEAL_WINDOW_DAYS"])
+    if decided_at is None or step.now - decided_at > window:
+        raise InvalidTransition(
+            _("The %(days)d days for an appeal have passed.") % {"days": settings.EKAASEL["APPEAL_WINDOW_DAYS"]}
+        )
+    g.is_appeal = True
+    g.appealed_at = step.now
+    g.assignee = None
+    g.due_at = None
+    g.assessment_due_at = sla.assessment_due_at(start=step.now)
+    event = _finish(step, actor, ["is_appeal", "appealed_at", "assignee", "due_at", "assessment_due_at"],
+                    note=reason)
+    _notify_citizen(g, event, "appeal_received")
+    return g
+
+
+@transaction.atomic
+def grievance_withdraw(
+    *, grievance_id: int, actor: Actor, reason: str = "", expected_version: int | None = None
+) -> Grievance:
+    """The citizen withdraws an open grievance."""
+    step = _begin(grievance_id, actor, Action.WITHDRAW, expected_version)
+    g = step.grievance
+    g.withdrawn_at = step.now
+    event = _finish(step, actor, ["withdrawn_at"], note=(reason or "").strip())
+    _notify_citizen(g, event, "withdrawn")
+    return g

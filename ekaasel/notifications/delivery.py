@@ -1,0 +1,173 @@
+"""State changes of an outbox message. The worker, the sweep and operators change a message only here.
+
+    queued --claim--> sending --gateway accepted--> sent
+                         |--temporary failure, attempts left--> queued (next_attempt_at = back-off)
+                         |--permanent failure / no attempts left--> failed --requeue_failed--> queued
+
+Every change is a conditional UPDATE on the state the caller expects, so two workers, the sweep and
+an operator acting on one row at once cannot both win.
+
+Crash window (at-least-once, never lost): a message is "sending" from its claim until the outcome is
+written. If the worker dies there, or the database refuses the "sent" write after the gateway has
+accepted the SMS, the row stays "sending"; after OUTBOX["SENDING_TIMEOUT_SECONDS"] (default 10 min)
+`sweep_stuck` puts it back to queued and it is sent again, so the citizen may get that SMS twice. The
+other choice, never retrying an interrupted send, could lose a message, which the design forbids.
+"""
+
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from ekaasel.core import clock
+from ekaasel.notifications.models import Message, MessageStatus
+from ekaasel.notifications.outbox import enqueue_delivery
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SENDING_TIMEOUT_SECONDS = 600
+# Rows handled by one sweep; a bigger backlog is worked off over the next sweeps.
+SWEEP_BATCH_SIZE = 500
+ERROR_MAX_LENGTH = 2000
+# Diagnostics stored on the row are for operators reading the admin; they stay in English, like the
+# gateway's own error texts, because they are written once by the worker, not shown per request.
+INTERRUPTED_ERROR = "The worker stopped while sending; the SMS may have gone out already."
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did, by message id."""
+
+    requeued: list[int] = field(default_factory=list)
+    reset: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Seconds to wait after the `attempts`-th failed try: BASE * 2**(attempts-1), capped at MAX, jittered ±20%."""
+    outbox = settings.OUTBOX
+    exponent = min(max(attempts - 1, 0), 62)
+    delay = min(float(outbox["BACKOFF_MAX_SECONDS"]), float(outbox["BACKOFF_BASE_SECONDS"]) * 2**exponent)
+    # Jitter spreads the retries of many messages that failed together (gateway outage) over time.
+    return delay * (rng or random).uniform(0.8, 1.2)
+
+
+def claim_message(*, message_id: int) -> Message | None:
+    """Mark a due queued message as sending (attempts + 1) and return it; None if not due, taken or finished.
+
+    One conditional UPDATE, so of two tasks for the same id only one sends: duplicate enqueues are harmless.
+    """
+    now = clock.now()
+    claimed = Message.objects.filter(
+        pk=message_id, status=MessageStatus.QUEUED, next_attempt_at__lte=now
+    ).update(status=MessageStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return Message.objects.get(pk=message_id)
+
+
+def mark_sent(*, message: Message, provider_message_id: str) -> bool:
+    """Record that the gateway accepted the message; False if it was already recorded as sent.
+
+    Applies whatever the row's state now is: if the sweep had meanwhile put it back to queued, the SMS
+    did go out, so it must not be sent again.
+    """
+    updated = (
+        Message.objects.filter(pk=message.pk)
+        .exclude(status=MessageStatus.SENT)
+        .update(
+            status=MessageStatus.SENT,
+            sent_at=clock.now(),
+            failed_at=None,
+            provider_message_id=provider_message_id[:100],
+        )
+    )
+    return bool(updated)
+
+
+def mark_retry_or_failed(*, message: Message, error: str, permanent: bool = False) -> MessageStatus | None:
+    """Record a failed try: back to queued with back-off while attempts remain, else failed.
+
+    A permanent failure fails at once. Applies only to the try this worker claimed (same status and
+    attempt number); returns the new status, or None when the row had moved on without it.
+    """
+    now = clock.now()
+    error = error[:ERROR_MAX_LENGTH]
+    this_try = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts)
+    if permanent or message.attempts >= settings.OUTBOX["MAX_ATTEMPTS"]:
+        if not this_try.update(status=MessageStatus.FAILED, failed_at=now, last_error=error):
+            return None
+        logger.warning("Message %s failed after %s attempt(s): %s", message.pk, message.attempts, error)
+        return MessageStatus.FAILED
+    next_attempt_at = now + timedelta(seconds=backoff_seconds(message.attempts))
+    with transaction.atomic():
+        if not this_try.update(status=MessageStatus.QUEUED, next_attempt_at=next_attempt_at, last_error=error):
+            return None
+        transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=next_attempt_at))
+    logger.info("Message %s attempt %s failed, retry at %s: %s", message.pk, message.attempts, next_attempt_at, error)
+    return MessageStatus.QUEUED
+
+
+def sweep_stuck() -> SweepResult:
+    """Re-enqueue queued messages whose task was lost and reset messages stuck in "sending" by a dead worker.
+
+    Queued: due for longer than OUTBOX["STUCK_AFTER_SECONDS"]; next_attempt_at is set to now, so a
+    row is re-enqueued at most once per that period even while the worker is merely behind.
+    Sending: claimed longer than OUTBOX["SENDING_TIMEOUT_SECONDS"] ago; back to queued (may send twice,
+    see the module docstring), or failed when it has no attempts left.
+    """
+    now = clock.now()
+    outbox = settings.OUTBOX
+    stuck_before = now - timedelta(seconds=outbox["STUCK_AFTER_SECONDS"])
+    sending_before = now - timedelta(
+        seconds=outbox.get("SENDING_TIMEOUT_SECONDS", DEFAULT_SENDING_TIMEOUT_SECONDS)
+    )
+    max_attempts = outbox["MAX_ATTEMPTS"]
+    result = SweepResult()
+    with transaction.atomic():
+        lost = Message.objects.filter(status=MessageStatus.QUEUED, next_attempt_at__lt=stuck_before)
+        result.requeued = list(lost.order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH_SIZE])
+        lost.filter(pk__in=result.requeued).update(next_attempt_at=now)
+
+        stale = Message.objects.filter(status=MessageStatus.SENDING, sending_started_at__lt=sending_before)
+        result.failed = list(
+            stale.filter(attempts__gte=max_attempts).values_list("pk", flat=True)[:SWEEP_BATCH_SIZE]
+        )
+        stale.filter(pk__in=result.failed).update(
+            status=MessageStatus.FAILED, failed_at=now, last_error=INTERRUPTED_ERROR
+        )
+        result.reset = list(stale.filter(attempts__lt=max_attempts).values_list("pk", flat=True)[:SWEEP_BATCH_SIZE])
+        stale.filter(pk__in=result.reset).update(
+            status=MessageStatus.QUEUED, next_attempt_at=now, last_error=INTERRUPTED_ERROR
+        )
+        for message_id in [*result.requeued, *result.reset]:
+            transaction.on_commit(partial(enqueue_delivery, message_id))
+    if result.requeued or result.reset or result.failed:
+        logger.warning(
+            "Outbox sweep: re-enqueued %s lost, reset %s interrupted, failed %s exhausted message(s)",
+            len(result.requeued), len(result.reset), len(result.failed),
+        )
+    return result
+
+
+def requeue_failed(*, message_ids: Iterable[int]) -> int:
+    """Give failed messages a fresh set of attempts and queue them now; other statuses are left alone.
+
+    For operators, after the cause (gateway account, wrong number) is fixed. Returns how many were re-queued.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        failed = Message.objects.select_for_update().filter(pk__in=list(message_ids), status=MessageStatus.FAILED)
+        ids = list(failed.values_list("pk", flat=True))
+        Message.objects.filter(pk__in=ids, status=MessageStatus.FAILED).update(
+            status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now, failed_at=None
+        )
+        for message_id in ids:
+            transaction.on_commit(partial(enqueue_delivery, message_id))
+    return len(ids)
