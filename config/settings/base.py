@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
@@ -135,12 +136,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # --- eKaaSel: country and product configuration -------------------------------------------------
 # Everything country-specific is configuration; these defaults are Bhutan's.
-EKAASEL = {
+EKAASEL: dict[str, Any] = {
     "APPLICATION_ID_PREFIX": os.environ.get("EKAASEL_APPLICATION_ID_PREFIX", "EK"),
     "PHONE_REGION": os.environ.get("EKAASEL_PHONE_REGION", "BT"),
     "MOBILE_PREFIXES": env_list("EKAASEL_MOBILE_PREFIXES", "16,17,77"),
@@ -173,14 +177,16 @@ EKAASEL = {
 # Notification outbox
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
 SMS_SENDER = os.environ.get("SMS_SENDER", "eKaaSel")
-OUTBOX = {
+OUTBOX: dict[str, Any] = {
     "MAX_ATTEMPTS": int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8")),
     "BACKOFF_BASE_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "10")),
     "BACKOFF_MAX_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600")),
     # A message still "queued" this long after it was due is re-queued by the sweep.
     "STUCK_AFTER_SECONDS": int(os.environ.get("OUTBOX_STUCK_AFTER_SECONDS", "120")),
+    # A message "sending" this long is presumed lost with a crashed worker and is re-queued.
+    "SENDING_TIMEOUT_SECONDS": int(os.environ.get("OUTBOX_SENDING_TIMEOUT_SECONDS", "600")),
 }
-WORKER = {
+WORKER: dict[str, Any] = {
     "HEARTBEAT_SECONDS": 15,
     # The worker counts as down when its last heartbeat is older than this.
     "HEALTHY_WITHIN_SECONDS": 90,

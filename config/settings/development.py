@@ -4,6 +4,6 @@ from .base import *  # noqa: F403
 from .base import EKAASEL, SECRET_KEY, env_list
 
 DEBUG = True
-SECRET_KEY = SECRET_KEY or "development-only-secret-key-not-for-production"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "development-only-secret-key-not-for-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 EKAASEL["DEV_TOOLS"] = True

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from ekaasel.grievances.models import Grievance, GrievanceEvent
+from ekaasel.grievances.models import Attachment, Grievance, GrievanceEvent
 from ekaasel.grievances.states import Status
 from ekaasel.identity.models import Official, Role
 
@@ -58,6 +58,14 @@ def grievance_of_citizen(*, mobile: str, application_id: str) -> Grievance | Non
     return grievances_of_citizen(mobile=mobile).filter(application_id=application_id).first()
 
 
+def attachment_of_citizen(*, mobile: str, application_id: str, attachment_id: int) -> Attachment | None:
+    """One attachment, only if its grievance was filed with the proven mobile."""
+    return (
+        Attachment.objects.filter(pk=attachment_id, grievance__application_id=application_id, grievance__mobile=mobile)
+        .first()
+    )
+
+
 def history_for_citizen(*, grievance: Grievance) -> QuerySet[GrievanceEvent]:
     """The history the citizen reads: everything but officials' internal notes and routing."""
     return grievance.events.filter(internal=False).order_by("created_at", "id")
@@ -73,9 +81,9 @@ def grievances_visible_to(*, official: Official) -> QuerySet[Grievance]:
     role = official.role
     if role in (Role.ASSESSOR, Role.PMO, Role.MONITOR):
         return grievances
-    if role == Role.SECRETARY:
+    if role == Role.SECRETARY and official.ministry_id is not None:
         return grievances.filter(ministry_id=official.ministry_id)
-    if role == Role.HEAD_OF_DEPARTMENT:
+    if role == Role.HEAD_OF_DEPARTMENT and official.department_id is not None:
         return grievances.filter(department_id=official.department_id)
     if role == Role.AGENCY_OFFICER:
         return grievances.filter(assignee_id=official.pk)

@@ -5,20 +5,35 @@ the sweep re-enqueues rows whose task was lost.
 """
 
 import logging
+import time
 
-from django.db.utils import DatabaseError
+from django.db import DatabaseError, close_old_connections
 from django.tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
-from django_tasks_db.utils import retry
 
 from ekaasel.notifications import delivery
 from ekaasel.notifications.backends import PermanentFailure, TemporaryFailure, get_backend
+from ekaasel.notifications.models import Message
 
 logger = logging.getLogger(__name__)
 
 # After the gateway accepted the SMS, failing to write "sent" means sending it twice later (the
-# crash window in delivery.py), so that one write is tried a few times before giving up.
-_record_sent = retry(retries=5, backoff_delay=0.5)(delivery.mark_sent)
+# crash window in delivery.py), so that one write is tried a few times, on a fresh connection.
+SENT_WRITE_TRIES = 4
+
+
+def _record_sent(*, message: Message, provider_message_id: str) -> None:
+    """delivery.mark_sent, retried on database errors; re-raises after the last try."""
+    for attempt in range(1, SENT_WRITE_TRIES + 1):
+        try:
+            delivery.mark_sent(message=message, provider_message_id=provider_message_id)
+            return
+        except DatabaseError:
+            if attempt == SENT_WRITE_TRIES:
+                raise
+            logger.warning("Could not mark message %s sent (try %s); retrying", message.pk, attempt)
+            time.sleep(0.5 * attempt)
+            close_old_connections()  # drops a broken connection so the next try reconnects
 
 
 @task

@@ -40,6 +40,11 @@ DEFAULT_TEXTS: dict[str, Promise] = {
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
+def placeholders(text: str) -> set[str]:
+    """The placeholder names a text uses, e.g. {"application_id", "portal_url"}."""
+    return set(_PLACEHOLDER.findall(text))
+
+
 def render(key: str, language: str, context: Mapping[str, object]) -> str:
     """The text of message `key` in `language` with placeholders filled; unknown placeholders stay."""
     override = MessageTemplate.objects.filter(key=key, language=language).values_list("body", flat=True).first()

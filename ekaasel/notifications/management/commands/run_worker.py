@@ -1,0 +1,99 @@
+"""`manage.py run_worker`: the background worker (django_tasks_db's Worker) plus the scheduler thread."""
+
+import logging
+import os
+import signal
+import socket
+import threading
+from argparse import ArgumentParser
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import (
+    Worker,
+    valid_interval,
+    valid_max_tasks,
+    validate_worker_id,
+)
+
+from ekaasel.notifications.scheduler import Scheduler, worker_jobs
+
+logger = logging.getLogger(__name__)
+
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+_SIGNALS = tuple(s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGQUIT", None)) if s is not None)
+
+
+def default_worker_id() -> str:
+    """hostname-pid-random: readable in the admin, unique across restarts and containers (max 64)."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
+
+
+class Command(BaseCommand):
+    help = "Run the background worker: queued tasks, the worker heartbeat and the periodic outbox sweep."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--interval", type=valid_interval, default=1.0,
+            help="Seconds to wait when no task is ready (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--batch", action="store_true",
+            help="Run every task that is ready, then exit (for tests and one-off runs).",
+        )
+        parser.add_argument(
+            "--queue-name", default="*",
+            help="Queues to process, comma-separated; '*' for all (default: %(default)s).",
+        )
+        parser.add_argument("--max-tasks", type=valid_max_tasks, default=None, help="Exit after this many tasks.")
+        parser.add_argument(
+            "--worker-id", type=validate_worker_id, default=None,
+            help="Unique id of this worker (default: hostname-pid-random).",
+        )
+
+    def handle(
+        self,
+        *args: Any,
+        interval: float,
+        batch: bool,
+        queue_name: str,
+        max_tasks: int | None,
+        worker_id: str | None,
+        **options: Any,
+    ) -> None:
+        worker_id = worker_id or default_worker_id()
+        worker = Worker(
+            queue_names=queue_name.split(","),
+            interval=interval,
+            batch=batch,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=not batch,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        scheduler = Scheduler(worker_jobs(worker_id=worker_id))
+        # First heartbeat (and sweep) before any task, so /healthz turns green as soon as we run.
+        scheduler.run_due()
+        if not batch:
+            scheduler.start()
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous: dict[int, _Handler] = {}
+        if in_main_thread:  # signal handlers can only be set from the main thread
+            previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+            worker.configure_signals()  # SIGTERM/SIGINT: finish the running task, then stop
+        try:
+            worker.run()
+        except SystemExit as exc:
+            # The Worker exits this way on SIGTERM/SIGINT while idle: a clean stop, not an error.
+            if exc.code not in (0, None):
+                raise
+        finally:
+            scheduler.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        logger.info("Worker %s stopped", worker_id)
