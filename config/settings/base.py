@@ -157,6 +157,8 @@ EKAASEL: dict[str, Any] = {
     # Default resolution limit when neither the service nor the ministry sets one.
     "DEFAULT_RESOLUTION_WORKING_DAYS": int(os.environ.get("EKAASEL_DEFAULT_RESOLUTION_WORKING_DAYS", "15")),
     "APPEAL_WINDOW_DAYS": 30,
+    # An overdue grievance still open this many working days after its due date escalates to the PMO.
+    "PMO_ESCALATION_AFTER_WORKING_DAYS": int(os.environ.get("EKAASEL_PMO_ESCALATION_AFTER_WORKING_DAYS", "5")),
     "AUTO_CLOSE_AFTER_DAYS": int(os.environ.get("EKAASEL_AUTO_CLOSE_AFTER_DAYS", "14")),
     "WEEKEND_DAYS": [5, 6],  # Saturday, Sunday (Monday is 0)
     "ATTACHMENTS_MAX_COUNT": 3,
@@ -191,6 +193,8 @@ WORKER: dict[str, Any] = {
     # The worker counts as down when its last heartbeat is older than this.
     "HEALTHY_WITHIN_SECONDS": 90,
     "SWEEP_SECONDS": 60,
+    # How often overdue grievances are escalated and unrated resolutions closed.
+    "TIME_LIMITS_SECONDS": 900,
 }
 
 # Where citizens open the portal; used in SMS texts.

@@ -265,8 +265,10 @@ def grievance_forward(
     g.is_returned = False
     g.forwarded_at = step.now
     g.due_at = sla.resolution_due_at(start=step.now, ministry=ministry, service=g.service)
+    g.escalation_level = 0  # a new stage with a new time limit: escalation starts again
     event = _finish(
-        step, actor, ["ministry", "department", "assignee", "is_returned", "forwarded_at", "due_at"],
+        step, actor,
+        ["ministry", "department", "assignee", "is_returned", "forwarded_at", "due_at", "escalation_level"],
         note=note, internal=True,
         data={"ministry": ministry.code, "department": department.code if department else None},
     )
@@ -363,7 +365,9 @@ def grievance_return(
     g.assignee = None
     g.due_at = None
     g.assessment_due_at = sla.assessment_due_at(start=step.now)
-    _finish(step, actor, ["is_returned", "ministry", "department", "assignee", "due_at", "assessment_due_at"],
+    g.escalation_level = 0
+    _finish(step, actor,
+            ["is_returned", "ministry", "department", "assignee", "due_at", "assessment_due_at", "escalation_level"],
             note=reason, internal=True, data=returned_by)
     return g
 
@@ -469,7 +473,9 @@ def grievance_appeal(
     g.assignee = None
     g.due_at = None
     g.assessment_due_at = sla.assessment_due_at(start=step.now)
-    event = _finish(step, actor, ["is_appeal", "appealed_at", "assignee", "due_at", "assessment_due_at"],
+    g.escalation_level = 0
+    event = _finish(step, actor,
+                    ["is_appeal", "appealed_at", "assignee", "due_at", "assessment_due_at", "escalation_level"],
                     note=reason)
     _notify_citizen(g, event, "appeal_received")
     return g

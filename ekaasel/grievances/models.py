@@ -83,7 +83,7 @@ class Grievance(models.Model):
     rating_comment = models.TextField(_("rating comment"), blank=True)
     # Deadlines
     assessment_due_at = models.DateTimeField(_("assessment due"), null=True, blank=True)
-    due_at = models.DateTimeField(_("resolution due"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     # One timestamp per status, for reports
     submitted_at = models.DateTimeField(_("submitted"), default=clock.now, db_index=True)
     info_requested_at = models.DateTimeField(null=True, blank=True)
@@ -106,6 +106,9 @@ class Grievance(models.Model):
         indexes = [
             models.Index(fields=["mobile", "-submitted_at"]),
             models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["status", "assessment_due_at"]),
+            models.Index(fields=["status", "resolved_at"]),
         ]
         constraints = [
             models.CheckConstraint(

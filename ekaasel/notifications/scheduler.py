@@ -1,4 +1,4 @@
-"""A small in-process scheduler: the worker's daemon thread that runs periodic jobs (heartbeat, sweep).
+"""A small in-process scheduler: the worker's daemon thread that runs periodic jobs (heartbeat, sweep, time limits).
 
 Jobs must be quick (write a row, enqueue a task); real work goes through the task queue. A job that
 raises, e.g. because the database is briefly unreachable, is logged and simply runs again next time.
@@ -86,7 +86,10 @@ class Scheduler:
 
 
 def worker_jobs(*, worker_id: str, started_at: datetime | None = None) -> list[PeriodicJob]:
-    """The worker's periodic jobs: its heartbeat (for /healthz) and enqueuing the outbox sweep."""
+    """The worker's periodic jobs: its heartbeat (for /healthz), enqueuing the outbox sweep, and the
+    grievances' time limits (escalation, closing unrated resolutions)."""
+    # Imported here: the task modules import PeriodicJob from this module.
+    from ekaasel.grievances.tasks import scheduled_jobs as grievance_jobs
     from ekaasel.notifications.tasks import enqueue_sweep_unless_waiting
 
     heartbeat = partial(
@@ -99,4 +102,5 @@ def worker_jobs(*, worker_id: str, started_at: datetime | None = None) -> list[P
     return [
         PeriodicJob("heartbeat", float(settings.WORKER["HEARTBEAT_SECONDS"]), heartbeat),
         PeriodicJob("sweep_outbox", float(settings.WORKER["SWEEP_SECONDS"]), enqueue_sweep_unless_waiting),
+        *grievance_jobs(),
     ]

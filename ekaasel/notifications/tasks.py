@@ -6,9 +6,10 @@ the sweep re-enqueues rows whose task was lost.
 
 import logging
 import time
+from typing import Any
 
 from django.db import DatabaseError, close_old_connections
-from django.tasks import TaskResultStatus, task
+from django.tasks import Task, TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from ekaasel.notifications import delivery
@@ -69,12 +70,20 @@ def sweep_outbox() -> dict[str, int]:
     return {"requeued": len(result.requeued), "reset": len(result.reset), "failed": len(result.failed)}
 
 
-def enqueue_sweep_unless_waiting() -> bool:
-    """Enqueue sweep_outbox unless one is already waiting in the queue; True if it enqueued one."""
+def enqueue_unless_waiting(periodic_task: Task[[], Any]) -> bool:
+    """Enqueue a task without arguments unless one is already waiting in the queue; True if it enqueued one.
+
+    For periodic jobs: a worker that is down or busy must not come back to a pile of identical tasks.
+    """
     waiting = DBTaskResult.objects.filter(
-        task_path=sweep_outbox.module_path, status=TaskResultStatus.READY
+        task_path=periodic_task.module_path, status=TaskResultStatus.READY
     ).exists()
     if waiting:
         return False
-    sweep_outbox.enqueue()
+    periodic_task.enqueue()
     return True
+
+
+def enqueue_sweep_unless_waiting() -> bool:
+    """Enqueue sweep_outbox unless one is already waiting in the queue; True if it enqueued one."""
+    return enqueue_unless_waiting(sweep_outbox)

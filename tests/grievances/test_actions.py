@@ -289,3 +289,13 @@ def test_history_is_append_only(file_grievance: Filer) -> None:
         event.save()
     with pytest.raises(AppendOnlyError):
         event.delete()
+
+
+def test_a_new_stage_starts_escalation_again(forwarded: Grievance, officials: dict, org: dict) -> None:
+    g = actions.grievance_escalate(grievance_id=forwarded.pk, actor=Actor.system())
+    assert g.escalation_level == 1
+    g = actions.grievance_return(grievance_id=g.pk, actor=as_(officials["medical_head"]), reason="Roads, not health")
+    assert g.escalation_level == 0
+    g = actions.grievance_escalate(grievance_id=g.pk, actor=Actor.system())
+    g = actions.grievance_forward(grievance_id=g.pk, actor=as_(officials["assessor"]), ministry=org["works"])
+    assert (g.escalation_level, g.is_returned) == (0, False)
