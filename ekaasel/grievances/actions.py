@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -168,13 +168,46 @@ def grievance_submit(
     subject = _require_text(subject, "subject", _("Write a subject."))
     description = _require_text(description, "description", _("Describe the problem."))
     now = clock.now()
+    try:
+        # A savepoint: two submissions with one key at the same instant meet at the unique index,
+        # and the loser returns the winner's grievance instead of an error.
+        with transaction.atomic():
+            grievance = _create_grievance(
+                national_id=national_id, applicant_name=applicant_name, mobile=mobile, service=service,
+                service_other=service_other, problem_kind=problem_kind, subject=subject,
+                description=description, district=district, channel=channel, language=language,
+                submission_key=submission_key, now=now,
+            )
+    except IntegrityError:
+        winner = Grievance.objects.filter(submission_key=submission_key).first() if submission_key else None
+        if winner is None:
+            raise
+        return winner
+    _store_attachments(grievance, attachments)
+    event = GrievanceEvent.objects.create(
+        grievance=grievance,
+        action=Action.SUBMIT,
+        actor_kind=ActorKind.CITIZEN,
+        from_status=Status.SUBMITTED,
+        to_status=Status.SUBMITTED,
+        data={"channel": channel},
+        created_at=now,
+    )
+    _notify_citizen(grievance, event, "submitted")
+    return grievance
+
+
+def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, service: Service | None,
+                      service_other: str, problem_kind: ProblemKind, subject: str, description: str,
+                      district: District, channel: Channel, language: str, submission_key: str | None,
+                      now: Any) -> Grievance:
     citizen, created = Citizen.objects.get_or_create(
         national_id=national_id, defaults={"name": applicant_name, "created_at": now}
     )
     if not created and citizen.name != applicant_name:
         citizen.name = applicant_name
         citizen.save(update_fields=["name"])
-    grievance = Grievance.objects.create(
+    return Grievance.objects.create(
         application_id=_next_application_id(),
         service=service,
         service_other="" if service else service_other.strip(),
@@ -193,18 +226,6 @@ def grievance_submit(
         assessment_due_at=sla.assessment_due_at(start=now),
         submission_key=submission_key or None,
     )
-    _store_attachments(grievance, attachments)
-    event = GrievanceEvent.objects.create(
-        grievance=grievance,
-        action=Action.SUBMIT,
-        actor_kind=ActorKind.CITIZEN,
-        from_status=Status.SUBMITTED,
-        to_status=Status.SUBMITTED,
-        data={"channel": channel},
-        created_at=now,
-    )
-    _notify_citizen(grievance, event, "submitted")
-    return grievance
 
 
 # --- Cabinet Secretariat (assessment) ---------------------------------------------------------------

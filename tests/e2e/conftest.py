@@ -44,19 +44,27 @@ class LiveStack:
     def __init__(self, base_url: str, var_dir: Path) -> None:
         self.base_url = base_url
         self.var_dir = var_dir
+        self._read: set[int] = set()
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def latest_sms(self, to: str, *, contains: str = "", timeout: float = 20.0) -> dict[str, object]:
-        """Wait until the worker has sent an SMS to `to` containing `contains`; return the newest."""
+    def latest_sms(
+        self, to: str, *, contains: str = "", template: str = "", timeout: float = 20.0
+    ) -> dict[str, object]:
+        """Wait until the worker has sent an SMS to `to` containing `contains` that this test has not read
+        yet; return the newest such message."""
         deadline = time.monotonic() + timeout
         query = urllib.parse.urlencode({"to": to})
         while time.monotonic() < deadline:
-            with urllib.request.urlopen(self.url(f"/dev/sms/latest.json?{query}"), timeout=5) as response:
+            url = self.url(f"/dev/sms/latest.json?{query}")
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback test server
                 messages = json.load(response)["messages"]
             for message in messages:
-                if contains in message["body"] and message["status"] == "sent":
+                if message["id"] in self._read or (template and message["template"] != template):
+                    continue
+                if contains in message["text"] and message["status"] == "sent":
+                    self._read.add(message["id"])
                     return message  # type: ignore[no-any-return]
             time.sleep(0.3)
         raise AssertionError(f"no SMS to {to} containing {contains!r} was sent within {timeout}s")

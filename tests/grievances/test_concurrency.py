@@ -65,3 +65,13 @@ def test_simultaneous_filings_get_distinct_consecutive_ids(file_grievance: Calla
     assert len(ids) == 8 and len(set(ids)) == 8
     serials = sorted(int(i.split("-")[2]) for i in ids)
     assert serials == list(range(serials[0], serials[0] + 8))
+
+
+def test_two_clicks_at_the_same_instant_file_once(file_grievance: Callable[..., Grievance]) -> None:
+    results = run_together(*[lambda: file_grievance(submission_key="same-click") for _ in range(3)])
+    assert all(isinstance(r, Grievance) for r in results), results
+    assert len({r.pk for r in results if isinstance(r, Grievance)}) == 1
+    assert Grievance.objects.count() == 1
+    from ekaasel.notifications.models import Message
+
+    assert Message.objects.filter(template="submitted").count() == 1

@@ -1,0 +1,1 @@
+"""The citizen portal's views: home, filing, tracking and My grievances."""
