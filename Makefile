@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ekaasel
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres messages bench clean
+.PHONY: run test lint typecheck test-sqlite test-postgres messages messages-update clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@interpreter=$$(scripts/find-python) || exit 1; \
@@ -18,8 +18,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed messages
 	VENV_PYTHON=$(PY) scripts/run-dev
 
+# Compile the translation catalogues (locale/<lang>/LC_MESSAGES/django.po).
 messages: $(VENV)/.installed
-	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(PY) manage.py compilemessages -v0; fi
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
+# Gather new or changed strings into the catalogues after editing code or templates.
+messages-update: $(VENV)/.installed
+	$(PY) manage.py makemessages -l dz --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=scripts
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -41,9 +46,6 @@ test-postgres: $(VENV)/.installed messages
 	fi
 
 test: lint typecheck test-sqlite test-postgres
-
-bench: $(VENV)/.installed
-	@echo "Benchmarks live in bench/; see bench/README.md."
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
