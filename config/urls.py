@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("workspace/", include("ekaasel.workspace.urls")),
     path("", include("ekaasel.portal.urls")),
 ]
 
