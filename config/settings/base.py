@@ -97,6 +97,9 @@ ASGI_APPLICATION = "config.asgi.application"
 def database_from_env() -> dict[str, object]:
     """DATABASE_URL chooses the database; the default is an SQLite file under var/."""
     default_url = f"sqlite:///{VAR_DIR / 'ekaasel.sqlite3'}"
+    if "DATABASE_URL" not in os.environ:
+        # The embedded default lives in the git-ignored var/, which a fresh clone does not have yet.
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
     config: dict[str, object] = dict(
         dj_database_url.parse(os.environ.get("DATABASE_URL", default_url), conn_max_age=60)
     )
