@@ -4,8 +4,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from ekaasel.core.views import healthz
+
+# The admin, like the workspace, needs the second factor: a password alone opens nothing.
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,5 +20,8 @@ urlpatterns = [
 ]
 
 if settings.EKAASEL["DEV_TOOLS"]:
+    from ekaasel.workspace.dev_views import dev_totp
+
+    urlpatterns += [path("dev/totp/", dev_totp, name="dev_totp")]
     urlpatterns += [path("dev/", include("ekaasel.notifications.dev_urls"))]
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from ekaasel.grievances import actions
 from ekaasel.grievances.models import Grievance, ProblemKind
@@ -92,3 +93,18 @@ def file_grievance(org: dict[str, object]) -> Callable[..., Grievance]:
 @pytest.fixture
 def citizen() -> Actor:
     return Actor.citizen(MOBILE)
+
+
+def sign_in_verified(client: Client, user: object) -> Client:
+    """Sign `client` in as `user` with a confirmed second factor, as django_otp.login leaves a session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.force_login(user)  # type: ignore[arg-type]
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -7,6 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ekaasel.notifications.admin import MessageTemplateForm
 from ekaasel.notifications.models import MessageStatus
+from tests.conftest import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def operator_client(client):
     user = get_user_model().objects.create_superuser("operator", "operator@example.test", "a-long-password-1")
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from ekaasel.organisations.admin import ServiceAdminForm
 from ekaasel.organisations.catalogue import import_catalogue
 from ekaasel.organisations.models import Department, Ministry, Service
+from tests.conftest import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def admin_client_with_catalogue(shipped: dict[str, Any], client: Client) -> Client:
     import_catalogue(shipped)
     user = get_user_model().objects.create_superuser("admin", "admin@example.bt", "x" * 16)
-    client.force_login(user)
+    sign_in_verified(client, user)
     return client
 
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ekaasel.grievances.demo import seed_demo_grievances
+from ekaasel.workspace.demo import seed_demo_officials
 
 
 class Command(BaseCommand):
@@ -19,7 +20,9 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Demo data is for development; pass --force to seed anyway.")
         call_command("load_catalogue", verbosity=options["verbosity"])
+        officials = seed_demo_officials()
         report = seed_demo_grievances()
         self.stdout.write(
-            f"Demo data: {report.created_grievances} grievances and {report.created_officials} officials created."
+            f"Demo data: {report.created_grievances} grievances and "
+            f"{officials + report.created_officials} officials created."
         )
