@@ -6,7 +6,7 @@ queues the citizen's SMS (sent by the worker after commit). Callers (views, API,
 never write a grievance themselves.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from ekaasel.core import clock
 from ekaasel.core.errors import InvalidInput, InvalidTransition, StaleGrievance
-from ekaasel.grievances import sla
+from ekaasel.grievances import recipients, sla
 from ekaasel.grievances.application_id import ApplicationId
 from ekaasel.grievances.attachments import check_attachments
+from ekaasel.grievances.history import record_event
 from ekaasel.grievances.models import (
     ApplicationSequence,
     Attachment,
@@ -33,9 +34,14 @@ from ekaasel.grievances.models import (
 )
 from ekaasel.grievances.permissions import Actor, can_be_assigned, ensure_can
 from ekaasel.grievances.states import Action, ActorKind, ClosureReason, Status, Transition, transition_for
-from ekaasel.identity.models import Citizen, Official
+from ekaasel.identity.models import Citizen, Official, Role
+from ekaasel.notifications.models import NoticeKind
+from ekaasel.notifications.officials import notify_officials
 from ekaasel.notifications.outbox import queue_sms
 from ekaasel.organisations.models import Department, District, Ministry, Service
+
+# The handling official is reminded once this share of the resolution time has passed.
+REMIND_AT_FRACTION = 0.75
 
 # --- shared steps ---------------------------------------------------------------------------------
 
@@ -78,16 +84,16 @@ def _finish(
     grievance.updated_at = step.now
     grievance.save(update_fields=[*fields, "status", "version", "updated_at"])
     grievance.refresh_from_db(fields=["version"])
-    return GrievanceEvent.objects.create(
-        grievance=grievance,
+    return record_event(
+        grievance,
         action=step.transition.action,
-        actor_official=actor.official,
         actor_kind=actor.label,
+        actor_official=actor.official,
         from_status=step.from_status,
         to_status=grievance.status,
         note=note,
         internal=internal,
-        data=data or {},
+        data=data,
         created_at=step.now,
     )
 
@@ -104,6 +110,36 @@ def _notify_citizen(grievance: Grievance, event: GrievanceEvent, template: str, 
         language=grievance.language,
         event_key=f"grievance-event:{event.pk}:{template}:{grievance.mobile}",
         grievance=grievance,
+    )
+
+
+def _due_text(g: Grievance) -> str:
+    if g.due_at is None:
+        return "-"
+    return formats.date_format(timezone.localtime(g.due_at), "j M Y")
+
+
+def _agency_name(g: Grievance) -> str:
+    if g.department is not None:
+        return g.department.name
+    return g.ministry.name if g.ministry is not None else ""
+
+
+def _notify_officials(
+    g: Grievance, event: GrievanceEvent, kind: NoticeKind, officials: Iterable[Official], **context: object
+) -> None:
+    notify_officials(
+        officials=officials,
+        grievance=g,
+        kind=kind,
+        context={
+            "application_id": g.application_id,
+            "agency": _agency_name(g),
+            "due_date": _due_text(g),
+            "workspace_url": f"{_portal_url()}/workspace/grievances/{g.pk}/",
+            **context,
+        },
+        event_key=f"grievance-event:{event.pk}:{kind}",
     )
 
 
@@ -184,10 +220,11 @@ def grievance_submit(
             raise
         return winner
     _store_attachments(grievance, attachments)
-    event = GrievanceEvent.objects.create(
-        grievance=grievance,
+    event = record_event(
+        grievance,
         action=Action.SUBMIT,
         actor_kind=ActorKind.CITIZEN,
+        actor_official=None,
         from_status=Status.SUBMITTED,
         to_status=Status.SUBMITTED,
         data={"channel": channel},
@@ -286,17 +323,18 @@ def grievance_forward(
     g.is_returned = False
     g.forwarded_at = step.now
     g.due_at = sla.resolution_due_at(start=step.now, ministry=ministry, service=g.service)
+    g.remind_at = step.now + (g.due_at - step.now) * REMIND_AT_FRACTION
+    g.reminded_at = None
     g.escalation_level = 0  # a new stage with a new time limit: escalation starts again
     event = _finish(
         step, actor,
-        ["ministry", "department", "assignee", "is_returned", "forwarded_at", "due_at", "escalation_level"],
+        ["ministry", "department", "assignee", "is_returned", "forwarded_at", "due_at", "remind_at",
+         "reminded_at", "escalation_level"],
         note=note, internal=True,
         data={"ministry": ministry.code, "department": department.code if department else None},
     )
-    agency = department.name if department is not None else ministry.name
-    with timezone.override(timezone.get_current_timezone()):
-        due = formats.date_format(timezone.localtime(g.due_at), "j M Y")
-    _notify_citizen(g, event, "forwarded", agency=agency, due_date=due)
+    _notify_citizen(g, event, "forwarded", agency=_agency_name(g), due_date=_due_text(g))
+    _notify_officials(g, event, NoticeKind.NEW_GRIEVANCE, recipients.agency_heads(g))
     return g
 
 
@@ -365,8 +403,9 @@ def grievance_assign(
         raise InvalidInput(_("That officer does not work in the agency handling this grievance."), field="assignee")
     previous = g.assignee_id
     g.assignee = assignee
-    _finish(step, actor, ["assignee"], note=note, internal=True,
-            data={"assignee": assignee.pk, "previous": previous})
+    event = _finish(step, actor, ["assignee"], note=note, internal=True,
+                    data={"assignee": assignee.pk, "previous": previous})
+    _notify_officials(g, event, NoticeKind.ASSIGNED, [assignee])
     return g
 
 
@@ -380,6 +419,7 @@ def grievance_return(
     g = step.grievance
     returned_by = {"ministry": g.ministry.code if g.ministry else None,
                    "department": g.department.code if g.department else None}
+    returned_from = _agency_name(g)
     g.is_returned = True
     g.ministry = None
     g.department = None
@@ -387,9 +427,14 @@ def grievance_return(
     g.due_at = None
     g.assessment_due_at = sla.assessment_due_at(start=step.now)
     g.escalation_level = 0
-    _finish(step, actor,
-            ["is_returned", "ministry", "department", "assignee", "due_at", "assessment_due_at", "escalation_level"],
-            note=reason, internal=True, data=returned_by)
+    g.remind_at = None
+    event = _finish(
+        step, actor,
+        ["is_returned", "ministry", "department", "assignee", "due_at", "remind_at", "assessment_due_at",
+         "escalation_level"],
+        note=reason, internal=True, data=returned_by,
+    )
+    _notify_officials(g, event, NoticeKind.RETURNED, recipients.with_role(Role.ASSESSOR), agency=returned_from)
     return g
 
 
@@ -419,8 +464,34 @@ def grievance_escalate(
     step = _begin(grievance_id, actor, Action.ESCALATE, expected_version)
     g = step.grievance
     g.escalation_level += 1
-    _finish(step, actor, ["escalation_level"], note=note, internal=True, data={"level": g.escalation_level})
+    event = _finish(step, actor, ["escalation_level"], note=note, internal=True, data={"level": g.escalation_level})
+    _notify_officials(g, event, NoticeKind.ESCALATED, recipients.escalation_recipients(g, g.escalation_level),
+                      reason=note or _("overdue."))
     return g
+
+
+@transaction.atomic
+def grievance_remind(*, grievance_id: int) -> Grievance:
+    """Remind the handling official once most of the resolution time has passed (system, once per forwarding)."""
+    actor = Actor.system()
+    step = _begin(grievance_id, actor, Action.REMIND, None)
+    g = step.grievance
+    if g.reminded_at is not None or g.remind_at is None or g.remind_at > step.now:
+        raise InvalidTransition(_("No reminder is due for this grievance."))
+    g.reminded_at = step.now
+    handling = list(recipients.handling_officials(g))
+    event = _finish(step, actor, ["reminded_at"], internal=True, data={"officials": [o.pk for o in handling]})
+    _notify_officials(g, event, NoticeKind.REMINDER, handling)
+    return g
+
+
+@transaction.atomic
+def grievance_add_note(*, grievance_id: int, actor: Actor, note: str) -> Grievance:
+    """An official's internal note or comment on the grievance: in its history, never shown to the citizen."""
+    note = _require_text(note, "note", _("Write the note."))
+    step = _begin(grievance_id, actor, Action.NOTE, None)
+    _finish(step, actor, [], note=note, internal=True)
+    return step.grievance
 
 
 @transaction.atomic
@@ -493,10 +564,12 @@ def grievance_appeal(
     g.appealed_at = step.now
     g.assignee = None
     g.due_at = None
+    g.remind_at = None
     g.assessment_due_at = sla.assessment_due_at(start=step.now)
     g.escalation_level = 0
     event = _finish(step, actor,
-                    ["is_appeal", "appealed_at", "assignee", "due_at", "assessment_due_at", "escalation_level"],
+                    ["is_appeal", "appealed_at", "assignee", "due_at", "remind_at", "assessment_due_at",
+                     "escalation_level"],
                     note=reason)
     _notify_citizen(g, event, "appeal_received")
     return g

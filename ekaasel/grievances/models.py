@@ -84,6 +84,9 @@ class Grievance(models.Model):
     # Deadlines
     assessment_due_at = models.DateTimeField(_("assessment due"), null=True, blank=True)
     due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # The handling official is reminded at 75% of the resolution time (once per forwarding).
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     # One timestamp per status, for reports
     submitted_at = models.DateTimeField(_("submitted"), default=clock.now, db_index=True)
     info_requested_at = models.DateTimeField(null=True, blank=True)
@@ -109,6 +112,7 @@ class Grievance(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["status", "assessment_due_at"]),
             models.Index(fields=["status", "resolved_at"]),
+            models.Index(fields=["status", "remind_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -144,7 +148,15 @@ class Attachment(models.Model):
 
 
 class AppendOnlyError(Exception):
-    pass
+    """Raised on any attempt to change or remove a history event."""
+
+
+class AppendOnlyQuerySet(models.QuerySet["GrievanceEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("grievance history is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("grievance history is append-only")
 
 
 class GrievanceEvent(models.Model):
@@ -166,6 +178,11 @@ class GrievanceEvent(models.Model):
     internal = models.BooleanField(default=False)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=clock.now)
+    # Tamper evidence: the previous event's hash and this event's own (see history.py).
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -75,6 +75,26 @@ def escalate_overdue(*, now: datetime | None = None, batch_size: int = 500) -> i
     return escalated
 
 
+def send_due_reminders(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Remind the handling official of each grievance at 75% of its resolution time; returns how many.
+
+    Once per forwarding (the action records reminded_at); a grievance already overdue gets no
+    reminder, it is escalated instead.
+    """
+    now = now or clock.now()
+    due = Grievance.objects.filter(
+        status__in=AGENCY_STATUSES, reminded_at__isnull=True, remind_at__lte=now, due_at__gt=now
+    )
+    reminded = 0
+    for grievance in _in_batches(due, batch_size):
+        remind = partial(actions.grievance_remind, grievance_id=grievance.pk)
+        if _attempt(grievance, "remind", remind) is not None:
+            reminded += 1
+    if reminded:
+        logger.info("Reminded the handling officials of %d grievances", reminded)
+    return reminded
+
+
 def close_unrated_resolutions(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Close resolved grievances the citizen has not rated within EKAASEL["AUTO_CLOSE_AFTER_DAYS"].
 

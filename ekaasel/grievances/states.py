@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     CLOSE = "close", _("Closed")
     APPEAL = "appeal", _("Appealed")
     WITHDRAW = "withdraw", _("Withdrawn")
+    NOTE = "note", _("Note added")
+    REMIND = "remind", _("Reminder sent")
 
 
 class ActorKind(StrEnum):
@@ -100,6 +102,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(A.CLOSE, {S.RESOLVED}, S.CLOSED, {K.SYSTEM}),
     _t(A.APPEAL, {S.RESOLVED, S.REJECTED}, S.SUBMITTED, {K.CITIZEN}),
     _t(A.WITHDRAW, _OPEN, S.WITHDRAWN, {K.CITIZEN}),
+    # Not in the lifecycle table of statuses, but history events all the same.
+    _t(A.NOTE, set(Status), None, {K.ASSESSOR, K.AGENCY, K.PMO}),
+    _t(A.REMIND, _AGENCY, None, {K.SYSTEM}),
 )
 
 

@@ -24,6 +24,12 @@ def escalate_overdue_task() -> int:
 
 
 @task
+def send_reminders_task() -> int:
+    """Remind handling officials at 75% of the time limit (scheduled.send_due_reminders); returns the count."""
+    return scheduled.send_due_reminders()
+
+
+@task
 def close_unrated_task() -> int:
     """Close resolutions left unrated too long (scheduled.close_unrated_resolutions); returns the count."""
     return scheduled.close_unrated_resolutions()
@@ -33,6 +39,7 @@ def scheduled_jobs() -> list[PeriodicJob]:
     """The grievances' periodic jobs, every WORKER["TIME_LIMITS_SECONDS"] (default 15 minutes)."""
     every = float(settings.WORKER.get("TIME_LIMITS_SECONDS", DEFAULT_TIME_LIMITS_SECONDS))
     return [
+        PeriodicJob("send_reminders", every, partial(enqueue_unless_waiting, send_reminders_task)),
         PeriodicJob("escalate_overdue", every, partial(enqueue_unless_waiting, escalate_overdue_task)),
         PeriodicJob("close_unrated", every, partial(enqueue_unless_waiting, close_unrated_task)),
     ]

@@ -75,3 +75,36 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} [{self.language}]"
+
+
+class NoticeKind(models.TextChoices):
+    NEW_GRIEVANCE = "new_grievance", _("New grievance for your agency")
+    ASSIGNED = "assigned", _("Assigned to you")
+    REMINDER = "reminder", _("Time limit approaching")
+    ESCALATED = "escalated", _("Escalated to you")
+    RETURNED = "returned", _("Returned by an agency")
+
+
+class Notice(models.Model):
+    """An in-app notice to an official about new work, a reminder or an escalation (also sent by SMS
+    when the official has a mobile number)."""
+
+    official = models.ForeignKey("identity.Official", on_delete=models.CASCADE, related_name="notices")
+    grievance = models.ForeignKey(
+        "grievances.Grievance", on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    text = models.TextField(_("text"))
+    # One notice per event and official, however often it is asked.
+    event_key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["official", "read_at", "-created_at"])]
+        verbose_name = _("notice to an official")
+        verbose_name_plural = _("notices to officials")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.official_id}"

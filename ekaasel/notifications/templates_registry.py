@@ -35,6 +35,18 @@ DEFAULT_TEXTS: dict[str, Promise] = {
     ),
     "appeal_received": _("eKaaSel {application_id}: your appeal is received and will be assessed again."),
     "withdrawn": _("eKaaSel {application_id}: your grievance is withdrawn as you asked."),
+    # To officials
+    "official_new_grievance": _(
+        "eKaaSel {application_id}: a new grievance for {agency}, due {due_date}. {workspace_url}"
+    ),
+    "official_assigned": _("eKaaSel {application_id}: assigned to you, due {due_date}. {workspace_url}"),
+    "official_reminder": _(
+        "eKaaSel {application_id}: reminder, due {due_date}; most of the time limit has passed. {workspace_url}"
+    ),
+    "official_escalated": _("eKaaSel {application_id}: escalated to you: {reason} {workspace_url}"),
+    "official_returned": _(
+        "eKaaSel {application_id}: returned by {agency} as mis-routed; it needs re-routing. {workspace_url}"
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

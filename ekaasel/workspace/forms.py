@@ -217,3 +217,8 @@ class EscalateForm(GrievanceActionForm):
 class TakeUpForm(GrievanceActionForm):
     action_name = "take_up"
     note = _note()
+
+
+class NoteForm(GrievanceActionForm):
+    action_name = "note"
+    note = _text(_("Note for officials (never shown to the citizen)"), _("Write the note."), rows=3)

@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from ekaasel.workspace import auth_views
-from ekaasel.workspace.views import grievance, queues
+from ekaasel.workspace.views import grievance, notices, queues
 
 app_name = "workspace"
 
@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = []
 # queues and grievances
 urlpatterns += [
     path("", queues.queue, name="queue"),
+    path("notices/", notices.notices, name="notices"),
     path("grievances/<int:pk>/", grievance.grievance_page, name="grievance"),
     path("grievances/<int:pk>/files/<int:attachment_id>/", grievance.attachment, name="attachment"),
     path("grievances/<int:pk>/<slug:action>/", grievance.grievance_action, name="grievance_action"),

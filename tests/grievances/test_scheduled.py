@@ -24,7 +24,12 @@ from ekaasel.grievances.models import Grievance, GrievanceEvent
 from ekaasel.grievances.permissions import Actor
 from ekaasel.grievances.scheduled import close_unrated_resolutions, escalate_overdue
 from ekaasel.grievances.states import Action, ActorKind, ClosureReason, Status
-from ekaasel.grievances.tasks import close_unrated_task, escalate_overdue_task, scheduled_jobs
+from ekaasel.grievances.tasks import (
+    close_unrated_task,
+    escalate_overdue_task,
+    scheduled_jobs,
+    send_reminders_task,
+)
 from ekaasel.identity.models import Official
 from ekaasel.notifications.scheduler import worker_jobs
 from ekaasel.organisations.models import Holiday
@@ -401,13 +406,15 @@ def test_a_resolution_appealed_meanwhile_is_skipped(
 
 def test_the_periodic_jobs_enqueue_each_task_once_while_it_waits() -> None:
     jobs = scheduled_jobs()
-    assert [(job.name, job.every_seconds) for job in jobs] == [("escalate_overdue", 900), ("close_unrated", 900)]
+    assert [(job.name, job.every_seconds) for job in jobs] == [
+        ("send_reminders", 900), ("escalate_overdue", 900), ("close_unrated", 900)
+    ]
 
     for job in jobs + jobs:
         job.run()
     waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
     assert sorted(waiting.values_list("task_path", flat=True)) == sorted(
-        [escalate_overdue_task.module_path, close_unrated_task.module_path]
+        [send_reminders_task.module_path, escalate_overdue_task.module_path, close_unrated_task.module_path]
     )
 
     DBTaskResult.objects.update(status=TaskResultStatus.SUCCESSFUL)  # the worker ran them
@@ -418,7 +425,7 @@ def test_the_periodic_jobs_enqueue_each_task_once_while_it_waits() -> None:
 
 def test_the_worker_runs_the_time_limit_jobs() -> None:
     names = [job.name for job in worker_jobs(worker_id="w1")]
-    assert {"escalate_overdue", "close_unrated"} <= set(names)
+    assert {"send_reminders", "escalate_overdue", "close_unrated"} <= set(names)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -454,6 +461,7 @@ def test_run_time_limits_does_both_now_and_prints_the_counts(
     out = StringIO()
     call_command("run_time_limits", stdout=out)
     assert out.getvalue().splitlines() == [
+        "Sent 0 reminders.",
         "Escalated 1 overdue grievance.",
         "Closed 1 resolved grievance left unrated.",
     ]
@@ -462,6 +470,7 @@ def test_run_time_limits_does_both_now_and_prints_the_counts(
     out = StringIO()
     call_command("run_time_limits", stdout=out)
     assert out.getvalue().splitlines() == [
+        "Sent 0 reminders.",
         "Escalated 0 overdue grievances.",
         "Closed 0 resolved grievances left unrated.",
     ]

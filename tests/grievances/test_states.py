@@ -29,6 +29,9 @@ DESIGN_TABLE: list[tuple[Action, list[Status], set[ActorKind], Status | None]] =
     (A.CLOSE, [S.RESOLVED], {K.SYSTEM}, S.CLOSED),
     (A.APPEAL, [S.RESOLVED, S.REJECTED], {K.CITIZEN}, S.SUBMITTED),
     (A.WITHDRAW, OPEN, {K.CITIZEN}, S.WITHDRAWN),
+    # Internal notes (officials' comments) on any grievance; the system's reminders to the agency.
+    (A.NOTE, list(Status), {K.ASSESSOR, K.AGENCY, K.PMO}, None),
+    (A.REMIND, AGENCY, {K.SYSTEM}, None),
 ]
 
 ALLOWED: dict[tuple[Action, Status, ActorKind], Status] = {}
@@ -65,7 +68,7 @@ def test_buttons_offered_to_a_citizen_on_a_resolved_grievance() -> None:
     assert actions_available(Status.RESOLVED, ActorKind.CITIZEN) == [Action.RATE, Action.APPEAL]
 
 
-def test_closed_rejected_withdrawn_are_terminal_for_officials() -> None:
+def test_closed_and_withdrawn_allow_nothing_but_notes() -> None:
     for status in (Status.CLOSED, Status.WITHDRAWN):
         for actor in ActorKind:
-            assert actions_available(status, actor) == []
+            assert [a for a in actions_available(status, actor) if a != Action.NOTE] == []

@@ -81,8 +81,8 @@ def test_head_of_department_gets_404_on_another_departments_grievance(
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("assessor", {"forward", "resolve", "ask_info", "reject", "mark_duplicate"}),
-        ("pmo", {"forward", "escalate", "take_up"}),
+        ("assessor", {"forward", "resolve", "ask_info", "reject", "mark_duplicate", "note"}),
+        ("pmo", {"forward", "escalate", "take_up", "note"}),
         ("monitor", set()),
     ],
 )
@@ -96,11 +96,11 @@ def test_actions_on_a_submitted_grievance_match_the_role(
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("medical_head", {"acknowledge", "assign", "return", "resolve"}),
-        ("health_secretary", {"acknowledge", "assign", "return", "resolve"}),
-        ("medical_officer", {"acknowledge", "return", "resolve"}),
-        ("pmo", {"resolve", "escalate", "take_up"}),
-        ("assessor", set()),
+        ("medical_head", {"acknowledge", "assign", "return", "resolve", "note"}),
+        ("health_secretary", {"acknowledge", "assign", "return", "resolve", "note"}),
+        ("medical_officer", {"acknowledge", "return", "resolve", "note"}),
+        ("pmo", {"resolve", "escalate", "take_up", "note"}),
+        ("assessor", {"note"}),
         ("monitor", set()),
     ],
 )
@@ -138,7 +138,7 @@ def test_forward_from_the_page_changes_the_state_and_the_history(
     assert "Forwarded to the agency" in page
     assert "Submitted → Forwarded to the agency" in page
     assert "For the referral desk" in page
-    assert offered(client.get(page_url(grievance))) == set()
+    assert offered(client.get(page_url(grievance))) == {"note"}
 
 
 def test_department_of_another_ministry_is_refused_next_to_the_field(
@@ -297,3 +297,27 @@ def test_monitor_sees_personal_data_masked(
 def test_unknown_action_is_404(signed_in: SignIn, officials: dict[str, Official], file_grievance: Filer) -> None:
     grievance = file_grievance()
     assert signed_in(officials["assessor"]).post(action_url(grievance, "explode"), {}).status_code == 404
+
+
+def test_officials_add_internal_notes_and_read_their_notices(signed_in, officials, file_grievance, org) -> None:
+    from ekaasel.grievances import actions as domain
+    from ekaasel.grievances.permissions import Actor as DomainActor
+
+    g = file_grievance()
+    domain.grievance_forward(grievance_id=g.pk, actor=DomainActor.of_official(officials["assessor"]),
+                             ministry=org["health"], department=org["medical"])
+    head = signed_in(officials["medical_head"])
+    page = head.get("/workspace/").content.decode()
+    assert "1 new" in page
+    notices_page = head.get("/workspace/notices/").content.decode()
+    assert g.application_id in notices_page and "New grievance for your agency" in notices_page
+    head.post("/workspace/notices/")
+    assert "1 new" not in head.get("/workspace/").content.decode()
+
+    response = head.post(f"/workspace/grievances/{g.pk}/note/", {"note": "Called the hospital"}, follow=True)
+    assert "The note was added." in response.content.decode()
+    assert "Called the hospital" in response.content.decode()
+    g.refresh_from_db()
+    assert g.events.filter(action="note", internal=True).count() == 1
+    empty = head.post(f"/workspace/grievances/{g.pk}/note/", {"note": ""}, follow=True).content.decode()
+    assert "Write the note." in empty

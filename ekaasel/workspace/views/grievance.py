@@ -123,6 +123,11 @@ ACTIONS: dict[str, ActionSpec] = {
         gettext_lazy("Take up personally"), gettext_lazy("Take up"),
         gettext_lazy("The PMO now follows this grievance."),
     ),
+    Action.NOTE: ActionSpec(
+        wf.NoteForm,
+        lambda g, actor, _o, d: actions.grievance_add_note(grievance_id=g.pk, actor=actor, note=d["note"]),
+        gettext_lazy("Add an internal note"), gettext_lazy("Add the note"), gettext_lazy("The note was added."),
+    ),
 }
 
 

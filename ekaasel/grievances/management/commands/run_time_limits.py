@@ -1,4 +1,4 @@
-"""`manage.py run_time_limits`: escalate overdue grievances and close unrated resolutions, now.
+"""`manage.py run_time_limits`: send due reminders, escalate overdue grievances, close unrated resolutions.
 
 The worker does the same every 15 minutes; this is for operators and for setups without the worker
 (run it from cron). Safe to run at any time, and twice: what was done is not done again.
@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import ngettext
 
-from ekaasel.grievances.scheduled import close_unrated_resolutions, escalate_overdue
+from ekaasel.grievances.scheduled import close_unrated_resolutions, escalate_overdue, send_due_reminders
 
 
 def positive_int(value: str) -> int:
@@ -21,7 +21,7 @@ def positive_int(value: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Escalate overdue grievances and close resolved grievances left unrated, now, and print the counts."
+    help = "Send due reminders, escalate overdue grievances, close resolutions left unrated; print the counts."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -30,6 +30,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+        reminded = send_due_reminders(batch_size=batch_size)
+        self.stdout.write(
+            ngettext("Sent %(count)d reminder.", "Sent %(count)d reminders.", reminded) % {"count": reminded}
+        )
         escalated = escalate_overdue(batch_size=batch_size)
         self.stdout.write(
             ngettext("Escalated %(count)d overdue grievance.", "Escalated %(count)d overdue grievances.", escalated)
