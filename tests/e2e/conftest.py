@@ -6,6 +6,7 @@ exactly as `make run` starts them. With CI=true a missing Chromium fails instead
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,7 @@ class LiveStack:
         self.base_url = base_url
         self.var_dir = var_dir
         self._read: set[int] = set()
+        self._codes_used: dict[str, str] = {}
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -68,6 +70,25 @@ class LiveStack:
                     return message  # type: ignore[no-any-return]
             time.sleep(0.3)
         raise AssertionError(f"no SMS to {to} containing {contains!r} was sent within {timeout}s")
+
+    def read_totp(self, username: str, *, timeout: float = 40.0) -> str:
+        """The demo official's current second-factor code, from /dev/totp/ as a tester reads it.
+
+        django-otp accepts a code once (replay protection): if this official's code has not changed
+        since the last one handed out, wait for the next 30-second step.
+        """
+        pattern = re.compile(rf'data-username="{re.escape(username)}">(\d{{6}})<')
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(self.url("/dev/totp/"), timeout=5) as response:  # noqa: S310 - loopback
+                found = pattern.search(response.read().decode())
+            if found is None:
+                raise AssertionError(f"/dev/totp/ shows no code for {username!r}")
+            if found[1] != self._codes_used.get(username):
+                self._codes_used[username] = found[1]
+                return found[1]
+            time.sleep(1)
+        raise AssertionError(f"the code of {username!r} did not change within {timeout}s")
 
 
 def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from ekaasel.grievances.demo import seed_demo_grievances
+from ekaasel.grievances.demo import seed_demo_caseload, seed_demo_grievances
 from ekaasel.workspace.demo import seed_demo_officials
 
 
@@ -21,8 +21,11 @@ class Command(BaseCommand):
             raise CommandError("Demo data is for development; pass --force to seed anyway.")
         call_command("load_catalogue", verbosity=options["verbosity"])
         officials = seed_demo_officials()
+        # The caseload first: its grievances are dated in the past, so the demo citizen's, filed now, get
+        # the latest application IDs.
+        caseload = seed_demo_caseload()
         report = seed_demo_grievances()
         self.stdout.write(
-            f"Demo data: {report.created_grievances} grievances and "
-            f"{officials + report.created_officials} officials created."
+            f"Demo data: {report.created_grievances} grievances of the demo citizen, {caseload} grievances "
+            f"of the demo caseload and {officials + report.created_officials} officials created."
         )
