@@ -75,3 +75,22 @@ def test_two_clicks_at_the_same_instant_file_once(file_grievance: Callable[..., 
     from ekaasel.notifications.models import Message
 
     assert Message.objects.filter(template="submitted").count() == 1
+
+
+def test_two_officials_on_the_same_page_one_is_told_it_changed(
+    file_grievance: Callable[..., Grievance], officials: dict, org: dict
+) -> None:
+    """Both loaded version 1 (as the workspace form carries it) and act at once on two connections."""
+    g = file_grievance()
+    assessor, pmo = Actor.of_official(officials["assessor"]), Actor.of_official(officials["pmo"])
+    results = run_together(
+        lambda: actions.grievance_forward(grievance_id=g.pk, actor=assessor, ministry=org["health"],
+                                          expected_version=1),
+        lambda: actions.grievance_escalate(grievance_id=g.pk, actor=pmo, note="Urgent", expected_version=1),
+    )
+    wins = [r for r in results if isinstance(r, Grievance)]
+    errors = [r for r in results if isinstance(r, DomainError)]
+    assert len(wins) == 1 and len(errors) == 1
+    assert "changed by someone else" in str(errors[0].message)
+    g.refresh_from_db()
+    assert g.version == 2 and g.events.count() == 2
