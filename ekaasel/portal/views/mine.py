@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from ekaasel.core.downloads import file_download
 from ekaasel.core.errors import DomainError, InvalidInput, RateLimited
 from ekaasel.grievances.actions import (
     grievance_appeal,
@@ -164,11 +165,7 @@ def attachment(request: HttpRequest, application_id: str, attachment_id: int) ->
     stored = attachment_of_citizen(mobile=mobile, application_id=canonical, attachment_id=attachment_id)
     if stored is None:
         raise Http404(_("No such file."))
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("No such file.")) from exc
-    return FileResponse(handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type)
+    return file_download(stored.file, filename=stored.original_name, content_type=stored.content_type)
 
 
 def _back_to_detail(application_id: str) -> HttpResponse:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
@@ -21,10 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ekaasel.core import clock
+from ekaasel.core.downloads import file_download
 from ekaasel.core.errors import DomainError, InvalidInput, NotPermitted
 from ekaasel.grievances import actions
 from ekaasel.grievances.models import Grievance
-from ekaasel.grievances.permissions import Actor
+from ekaasel.grievances.permissions import Actor, ensure_can
 from ekaasel.grievances.selectors import (
     attachment_for_official,
     grievance_by_application_id_for_official,
@@ -146,7 +147,9 @@ def available_actions(official: Official, grievance: Grievance) -> list[str]:
         return []  # monitors and administrators read only
     names = []
     for action in actions_available(Status(grievance.status), actor.kind):
-        if action == Action.ASSIGN and official.role not in (Role.SECRETARY, Role.HEAD_OF_DEPARTMENT):
+        try:
+            ensure_can(actor, action, grievance)  # the same remit rules the action applies
+        except NotPermitted:
             continue
         if action == Action.TAKE_UP and grievance.pmo_following:
             continue
@@ -230,8 +233,4 @@ def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpRespons
     stored = attachment_for_official(official=official, grievance_id=pk, attachment_id=attachment_id)
     if stored is None:
         raise Http404(_("No such file."))
-    try:
-        handle = stored.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("No such file.")) from exc
-    return FileResponse(handle, as_attachment=True, filename=stored.original_name, content_type=stored.content_type)
+    return file_download(stored.file, filename=stored.original_name, content_type=stored.content_type)
