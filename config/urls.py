@@ -12,6 +12,7 @@ from ekaasel.core.views import healthz
 admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
+    path("", include("ekaasel.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

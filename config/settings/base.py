@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "ekaasel.notifications",
     "ekaasel.portal",
     "ekaasel.workspace",
+    "ninja",
+    "ekaasel.api",
 ]
 
 MIDDLEWARE = [

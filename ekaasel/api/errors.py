@@ -39,11 +39,7 @@ def error_response(status: int, code: str, message: str, fields: dict[str, list[
 
 
 def domain_error_response(exc: DomainError) -> JsonResponse:
-    for kind, status, code in DOMAIN_STATUS:
-        if isinstance(exc, kind):
-            break
-    else:
-        status, code = 422, "refused"
+    status, code = next(((s, c) for kind, s, c in DOMAIN_STATUS if isinstance(exc, kind)), (422, "refused"))
     fields = {exc.field: [str(exc.message)]} if exc.field else {}
     return error_response(status, code, str(exc.message), fields)
 

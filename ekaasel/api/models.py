@@ -20,6 +20,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    # Declared so type checking works before the app is listed in INSTALLED_APPS.
+    objects: models.Manager["ApiToken"] = models.Manager()
+
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")

@@ -10,7 +10,7 @@ from ekaasel.api.models import ApiToken
 from ekaasel.core import clock
 from ekaasel.identity.models import Official
 
-TOKEN_PREFIX = "ekt_"
+TOKEN_PREFIX = "ekt_"  # noqa: S105 - a marker, not a secret
 # last_used_at is written at most this often per token: a busy system does not write on every call.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from pydantic import Field
+from ninja import Query
 
 from ekaasel.api.errors import ApiError
 from ekaasel.api.v1.schemas import ErrorOut
@@ -23,14 +23,14 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
 
 
 def limit_field() -> Any:
-    return Field(25, ge=1, le=MAX_LIMIT)
+    return Query(25, ge=1, le=MAX_LIMIT)
 
 
 def offset_field() -> Any:
-    return Field(0, ge=0, le=1_000_000)
+    return Query(0, ge=0, le=1_000_000)
 
 
-def page[T](items: QuerySet[Any], limit: int, offset: int) -> tuple[int, list[Any]]:
+def page(items: QuerySet[Any], limit: int, offset: int) -> tuple[int, list[Any]]:
     """Count and one slice of a queryset the selector has already ordered (ties broken by id)."""
     return items.count(), list(items[offset: offset + limit])
 

@@ -1,13 +1,29 @@
 """Request and response shapes of API v1. Pure translation: no rule lives here that the domain does not own."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
 OtpPurposeIn = Literal["file", "track"]
 LanguageIn = Literal["en", "dz"]
+
+# What the domain accepts, stated in the document so clients (and schemathesis) know it up front.
+MOBILE_PATTERN = r"^ *(\+975[ -]?)?(16|17|77)([ -]?[0-9]){6} *$"
+NATIONAL_ID_PATTERN = r"^[0-9]{11}$"
+# Text the domain requires: at least one character that is not a space.
+TEXT_PATTERN = r"\S"
+
+
+def _integer_only(schema: dict[str, Any]) -> None:
+    """A form field is text: `null` cannot be sent, so the document shows the optional version as an integer."""
+    schema.pop("anyOf", None)
+    schema["type"] = "integer"
+
+
+def form_version() -> Any:
+    return Field(None, json_schema_extra=_integer_only)
 
 
 class ErrorDetail(Schema):
@@ -52,7 +68,7 @@ class DistrictOut(Schema):
 
 
 class OtpRequestIn(Schema):
-    mobile: str = Field(max_length=40)
+    mobile: str = Field(max_length=40, pattern=MOBILE_PATTERN, examples=["17123456"])
     purpose: OtpPurposeIn = "track"
     language: LanguageIn = "en"
 
@@ -63,27 +79,27 @@ class OtpRequestOut(Schema):
 
 
 class OtpVerifyIn(Schema):
-    mobile: str = Field(max_length=40)
+    mobile: str = Field(max_length=40, pattern=MOBILE_PATTERN, examples=["17123456"])
     purpose: OtpPurposeIn = "track"
     code: str = Field(max_length=20)
 
 
 class CitizenTokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
     expires_in: int
     mobile: str
 
 
 class FilingIn(Schema):
-    national_id: str = Field(max_length=40)
-    name: str = Field(min_length=1, max_length=200)
+    national_id: str = Field(max_length=40, pattern=NATIONAL_ID_PATTERN, examples=["10101001234"])
+    name: str = Field(max_length=200, pattern=TEXT_PATTERN)
     service: str = Field("", max_length=40, description="Service code from /services; empty for another service.")
     service_other: str = Field("", max_length=200)
     problem_kind: Literal["no_access", "delayed", "not_as_asked", "staff_conduct", "other"]
-    subject: str = Field(max_length=200)
-    description: str = Field(max_length=5000)
-    district: str = Field(max_length=20, description="District code from /districts.")
+    subject: str = Field(max_length=200, pattern=TEXT_PATTERN)
+    description: str = Field(max_length=5000, pattern=TEXT_PATTERN)
+    district: str = Field(max_length=20, pattern=TEXT_PATTERN, description="District code from /districts.")
     language: LanguageIn = "en"
 
 
@@ -160,8 +176,8 @@ class TrackOut(Schema):
 
 
 class ProvideInfoIn(Schema):
-    answer: str = Field(max_length=5000)
-    version: int | None = None
+    answer: str = Field(max_length=5000, pattern=TEXT_PATTERN)
+    version: int | None = form_version()
 
 
 class RateIn(Schema):
