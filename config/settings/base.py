@@ -200,7 +200,7 @@ EKAASEL: dict[str, Any] = {
     "OTP_MAX_ATTEMPTS": 5,
     "OTP_MAX_PER_NUMBER": 3,
     "OTP_NUMBER_WINDOW_SECONDS": 900,
-    "OTP_MAX_PER_IP": 10,
+    "OTP_MAX_PER_IP": int(os.environ.get("EKAASEL_OTP_MAX_PER_IP", "10")),
     "OTP_IP_WINDOW_SECONDS": 3600,
     # How long a proven mobile stays proven in the browser session.
     "CITIZEN_SESSION_SECONDS": 1800,
