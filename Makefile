@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ekaasel
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres messages messages-update clean
+.PHONY: run test lint typecheck test-sqlite test-postgres messages messages-update bench-sms clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@interpreter=$$(scripts/find-python) || exit 1; \
@@ -46,6 +46,10 @@ test-postgres: $(VENV)/.installed messages
 	fi
 
 test: lint typecheck test-sqlite test-postgres
+
+# SMS throughput end to end (outbox → worker → Kannel → fakesmsc); needs kannel and kannel-extras.
+bench-sms: $(VENV)/.installed
+	$(PY) bench/sms_throughput.py -n 2000 -w 4
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", include("ekaasel.api.urls")),
+    path("sms/", include("ekaasel.notifications.kannel_urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -231,3 +231,16 @@ WORKER: dict[str, Any] = {
 
 # Where citizens open the portal; used in SMS texts.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
+
+# Kannel SMS gateway (SMS_BACKEND=kannel); sample gateway configuration in deploy/kannel/kannel.conf
+KANNEL_SENDSMS_URL = os.environ.get("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013/cgi-bin/sendsms")
+KANNEL_USERNAME = os.environ.get("KANNEL_USERNAME", "")
+KANNEL_PASSWORD = os.environ.get("KANNEL_PASSWORD", "")
+# Secret in Kannel's get-url and in every dlr-url; without it the callbacks are refused.
+KANNEL_SHARED_SECRET = os.environ.get("KANNEL_SHARED_SECRET", "")
+KANNEL_DLR_URL = os.environ.get("KANNEL_DLR_URL", PORTAL_URL + "/sms/dlr/kannel?message={message_id}")
+KANNEL_ALLOWED_IPS = env_list("KANNEL_ALLOWED_IPS", "127.0.0.1,::1")
+KANNEL_DLR_MASK = int(os.environ.get("KANNEL_DLR_MASK", "31"))
+KANNEL_TIMEOUT_SECONDS = float(os.environ.get("KANNEL_TIMEOUT_SECONDS", "10"))
+# District given to grievances filed by SMS (an SMS has no location); empty = first district by name.
+SMS_DEFAULT_DISTRICT = os.environ.get("SMS_DEFAULT_DISTRICT", "")

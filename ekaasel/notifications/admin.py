@@ -5,15 +5,29 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, Min, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ekaasel.core import clock
 from ekaasel.notifications import delivery
+from ekaasel.notifications.management.commands.outbox_status import format_age
 from ekaasel.notifications.models import Message, MessageStatus, MessageTemplate
 from ekaasel.notifications.templates_registry import DEFAULT_TEXTS, placeholders
+
+
+def queue_summary() -> str:
+    """One line for operators: messages per status and how long the oldest queued one has waited."""
+    counts = dict(Message.objects.order_by().values_list("status").annotate(n=Count("id")))
+    parts = [f"{status.label}: {counts.get(status.value, 0)}" for status in MessageStatus]
+    oldest = Message.objects.filter(status=MessageStatus.QUEUED).aggregate(oldest=Min("created_at"))["oldest"]
+    if oldest is None:
+        parts.append(str(_("no message is waiting")))
+    else:
+        parts.append(str(_("oldest queued: %(age)s") % {"age": format_age(clock.now() - oldest)}))
+    return " · ".join(parts)
 
 
 @admin.register(Message)
@@ -42,6 +56,12 @@ class MessageAdmin(admin.ModelAdmin[Message]):
         (_("Delivery report"), {"fields": _delivery_fields}),
     ]
     readonly_fields = [*_main_fields, *_sending_fields, *_delivery_fields]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """The outbox list, headed by the queue's state: counts per status and the oldest queued age."""
+        if request.method == "GET":
+            self.message_user(request, queue_summary(), messages.INFO)
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

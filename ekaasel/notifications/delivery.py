@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import F
 
 from ekaasel.core import clock
-from ekaasel.notifications.models import Message, MessageStatus
+from ekaasel.notifications.models import DeliveryStatus, Message, MessageStatus
 from ekaasel.notifications.outbox import enqueue_delivery
 
 logger = logging.getLogger(__name__)
@@ -171,3 +171,32 @@ def requeue_failed(*, message_ids: Iterable[int]) -> int:
         for message_id in ids:
             transaction.on_commit(partial(enqueue_delivery, message_id))
     return len(ids)
+
+
+# Kannel's delivery-report types (the %d of a dlr-url) and what each means for the citizen's SMS.
+KANNEL_DLR_STATUSES: dict[int, DeliveryStatus] = {
+    1: DeliveryStatus.DELIVERED,
+    2: DeliveryStatus.FAILED,
+    4: DeliveryStatus.ACCEPTED,  # buffered by the SMSC: on its way, not delivered yet
+    8: DeliveryStatus.ACCEPTED,  # accepted by the SMSC
+    16: DeliveryStatus.REJECTED,
+}
+FINAL_DELIVERY_STATUSES = frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.REJECTED})
+
+
+def record_delivery_report(*, message_id: int, kannel_status: int) -> DeliveryStatus | None:
+    """Store a gateway delivery report on the message; returns the status stored, None if ignored.
+
+    Reports may arrive out of order or twice: an intermediate report ("accepted", "buffered") never
+    overwrites a final one (delivered, failed, rejected). Unknown message ids and report types are ignored.
+    """
+    status = KANNEL_DLR_STATUSES.get(kannel_status)
+    if status is None:
+        logger.warning("Ignoring Kannel delivery report type %s for message %s", kannel_status, message_id)
+        return None
+    rows = Message.objects.filter(pk=message_id)
+    if status not in FINAL_DELIVERY_STATUSES:
+        rows = rows.exclude(delivery_status__in=FINAL_DELIVERY_STATUSES)
+    if not rows.update(delivery_status=status, delivery_updated_at=clock.now()):
+        return None
+    return status

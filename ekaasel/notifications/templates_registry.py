@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ekaasel.notifications.models import MessageTemplate
+from ekaasel.notifications.sms_commands import REPLY_TEXTS
 
 DEFAULT_TEXTS: dict[str, Promise] = {
     "otp": _("eKaaSel code {code} for {purpose}. Valid 10 minutes. Never share it; officials will never ask for it."),
@@ -48,6 +49,9 @@ DEFAULT_TEXTS: dict[str, Promise] = {
         "eKaaSel {application_id}: returned by {agency} as mis-routed; it needs re-routing. {workspace_url}"
     ),
 }
+
+# Replies to commands sent by SMS (STATUS, NEW, HELP).
+DEFAULT_TEXTS.update(REPLY_TEXTS)
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 

@@ -21,7 +21,7 @@ def test_a_dotted_path_plugs_in_any_backend_class(settings):
 
 
 @pytest.mark.parametrize(
-    "name", ["tests.notifications.backends.Missing", "kannel", "tests.notifications.backends.NotABackend"]
+    "name", ["tests.notifications.backends.Missing", "smpp", "tests.notifications.backends.NotABackend"]
 )
 def test_a_wrong_setting_is_a_configuration_error(settings, name):
     settings.SMS_BACKEND = name

@@ -15,6 +15,7 @@ from ekaasel.notifications.backends.base import (
 # Short names for the backends that ship with eKaaSel; anything else is a dotted path to a class.
 BUILTIN_BACKENDS = {
     "console": "ekaasel.notifications.backends.console.ConsoleBackend",
+    "kannel": "ekaasel.notifications.backends.kannel.KannelBackend",
 }
 
 __all__ = [
