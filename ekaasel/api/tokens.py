@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F, QuerySet
 
 from ekaasel.api.models import ApiToken
 from ekaasel.core import clock
@@ -52,3 +53,8 @@ def official_for_token(token: str) -> Official | None:
     if found.last_used_at is None or now - found.last_used_at > LAST_USED_GRANULARITY:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.official
+
+
+def tokens_of(*, official: Official) -> "QuerySet[ApiToken]":
+    """The official's own tokens, live first, newest first."""
+    return ApiToken.objects.filter(official=official).order_by(F("revoked_at").desc(nulls_first=True), "-created_at")

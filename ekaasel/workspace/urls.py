@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from ekaasel.workspace import auth_views
-from ekaasel.workspace.views import grievance, notices, queues
+from ekaasel.workspace.views import grievance, notices, queues, tokens
 
 app_name = "workspace"
 
@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = []
 urlpatterns += [
     path("", queues.queue, name="queue"),
     path("notices/", notices.notices, name="notices"),
+    path("tokens/", tokens.tokens, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", tokens.revoke, name="revoke_token"),
     path("grievances/<int:pk>/", grievance.grievance_page, name="grievance"),
     path("grievances/<int:pk>/files/<int:attachment_id>/", grievance.attachment, name="attachment"),
     path("grievances/<int:pk>/<slug:action>/", grievance.grievance_action, name="grievance_action"),
