@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ekaasel_bench .venv/bin/python bench/sms_throughput.py -n 2000 -w 4
 
-Queues N messages in one transaction (as domain actions do, one task each), starts W worker processes
+Queues N messages in one transaction (as domain actions do; the commit enqueues one drain_outbox task,
+and each full batch asks for another, so the workers drain side by side), starts W worker processes
 (`manage.py run_worker`), and measures until every message has reached the phone side (fakesmsc).
 Prints queue time, time until all are "sent" in the outbox, end-to-end time and messages per second.
 Delivery reports are off here (no web server), so the figure is the send path only.

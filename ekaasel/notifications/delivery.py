@@ -5,10 +5,13 @@
                          |--permanent failure / no attempts left--> failed --requeue_failed--> queued
 
 Every change is a conditional UPDATE on the state the caller expects, so two workers, the sweep and
-an operator acting on one row at once cannot both win.
+an operator acting on one row at once cannot both win. The worker claims due rows in batches
+(`claim_due_batch`) and records the accepted ones with one UPDATE per batch (`mark_sent_many`);
+failures are recorded one by one, fenced on the attempt number, as they are rare.
 
 Crash window (at-least-once, never lost): a message is "sending" from its claim until the outcome is
-written. If the worker dies there, or the database refuses the "sent" write after the gateway has
+written (for a batch: until the batch's "sent" write, at most OUTBOX["BATCH_SIZE"] messages). If the
+worker dies there, or the database refuses the "sent" write after the gateway has
 accepted the SMS, the row stays "sending"; after OUTBOX["SENDING_TIMEOUT_SECONDS"] (default 10 min)
 `sweep_stuck` puts it back to queued and it is sent again, so the citizen may get that SMS twice. The
 other choice, never retrying an interrupted send, could lose a message, which the design forbids.
@@ -16,14 +19,15 @@ other choice, never retrying an interrupted send, could lose a message, which th
 
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+from itertools import groupby
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, CharField, F, Value, When
 
 from ekaasel.core import clock
 from ekaasel.notifications.models import DeliveryStatus, Message, MessageStatus
@@ -32,6 +36,7 @@ from ekaasel.notifications.outbox import enqueue_delivery
 logger = logging.getLogger(__name__)
 
 DEFAULT_SENDING_TIMEOUT_SECONDS = 600
+DEFAULT_BATCH_SIZE = 50
 # Rows handled by one sweep; a bigger backlog is worked off over the next sweeps.
 SWEEP_BATCH_SIZE = 500
 ERROR_MAX_LENGTH = 2000
@@ -58,6 +63,38 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
     return delay * (rng or random).uniform(0.8, 1.2)
 
 
+def sending_timeout_seconds() -> float:
+    """After this long in "sending" a message is presumed lost with its worker (the sweep resets it)."""
+    return float(settings.OUTBOX.get("SENDING_TIMEOUT_SECONDS", DEFAULT_SENDING_TIMEOUT_SECONDS))
+
+
+def batch_size() -> int:
+    """How many due messages one worker claims at a time; also the most that can go twice after a crash."""
+    return max(1, int(settings.OUTBOX.get("BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+
+
+def claim_due_batch(*, limit: int) -> list[Message]:
+    """Mark up to `limit` due queued messages as sending (attempts + 1) and return them, longest due first.
+
+    Rows another worker is claiming at the same moment are skipped (PostgreSQL: FOR UPDATE SKIP LOCKED;
+    SQLite's IMMEDIATE transaction serialises the claims), so workers draining together never share a row.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        ids = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=MessageStatus.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Message.objects.filter(pk__in=ids).update(
+            status=MessageStatus.SENDING, sending_started_at=now, attempts=F("attempts") + 1
+        )
+        return list(Message.objects.filter(pk__in=ids).order_by("next_attempt_at", "pk"))
+
+
 def claim_message(*, message_id: int) -> Message | None:
     """Mark a due queued message as sending (attempts + 1) and return it; None if not due, taken or finished.
 
@@ -73,22 +110,44 @@ def claim_message(*, message_id: int) -> Message | None:
 
 
 def mark_sent(*, message: Message, provider_message_id: str) -> bool:
-    """Record that the gateway accepted the message; False if it was already recorded as sent.
+    """Record that the gateway accepted the message; False if it was already recorded as sent."""
+    return mark_sent_many(provider_message_ids={message.pk: provider_message_id}) == 1
 
-    Applies whatever the row's state now is: if the sweep had meanwhile put it back to queued, the SMS
+
+def mark_sent_many(*, provider_message_ids: Mapping[int, str]) -> int:
+    """Record that the gateway accepted these messages (id -> gateway's id), in one UPDATE; returns how many
+    were not already recorded as sent.
+
+    Applies whatever a row's state now is: if the sweep had meanwhile put it back to queued, the SMS
     did go out, so it must not be sent again.
     """
-    updated = (
-        Message.objects.filter(pk=message.pk)
-        .exclude(status=MessageStatus.SENT)
-        .update(
-            status=MessageStatus.SENT,
-            sent_at=clock.now(),
-            failed_at=None,
-            provider_message_id=provider_message_id[:100],
-        )
+    if not provider_message_ids:
+        return 0
+    provider_ids = Case(
+        *(When(pk=pk, then=Value(gateway_id[:100])) for pk, gateway_id in provider_message_ids.items()),
+        default=F("provider_message_id"),
+        output_field=CharField(),
     )
-    return bool(updated)
+    return (
+        Message.objects.filter(pk__in=list(provider_message_ids))
+        .exclude(status=MessageStatus.SENT)
+        .update(status=MessageStatus.SENT, sent_at=clock.now(), failed_at=None, provider_message_id=provider_ids)
+    )
+
+
+def release_unsent(*, messages: Sequence[Message]) -> int:
+    """Put claimed messages that were never handed to the gateway back to queued, the attempt not counted.
+
+    For a batch that ran out of time: its last rows must not sit in "sending" until the sweep takes
+    them for interrupted sends. Fenced on status and attempt like every outcome; returns how many.
+    """
+    released = 0
+    by_attempt = sorted(messages, key=lambda message: message.attempts)
+    for attempts, group in groupby(by_attempt, key=lambda message: message.attempts):
+        released += Message.objects.filter(
+            pk__in=[message.pk for message in group], status=MessageStatus.SENDING, attempts=attempts
+        ).update(status=MessageStatus.QUEUED, attempts=F("attempts") - 1, sending_started_at=None)
+    return released
 
 
 def mark_retry_or_failed(*, message: Message, error: str, permanent: bool = False) -> MessageStatus | None:
@@ -109,7 +168,7 @@ def mark_retry_or_failed(*, message: Message, error: str, permanent: bool = Fals
     with transaction.atomic():
         if not this_try.update(status=MessageStatus.QUEUED, next_attempt_at=next_attempt_at, last_error=error):
             return None
-        transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=next_attempt_at))
+        transaction.on_commit(partial(enqueue_delivery, run_after=next_attempt_at))
     logger.info("Message %s attempt %s failed, retry at %s: %s", message.pk, message.attempts, next_attempt_at, error)
     return MessageStatus.QUEUED
 
@@ -125,9 +184,7 @@ def sweep_stuck() -> SweepResult:
     now = clock.now()
     outbox = settings.OUTBOX
     stuck_before = now - timedelta(seconds=outbox["STUCK_AFTER_SECONDS"])
-    sending_before = now - timedelta(
-        seconds=outbox.get("SENDING_TIMEOUT_SECONDS", DEFAULT_SENDING_TIMEOUT_SECONDS)
-    )
+    sending_before = now - timedelta(seconds=sending_timeout_seconds())
     max_attempts = outbox["MAX_ATTEMPTS"]
     result = SweepResult()
     with transaction.atomic():
@@ -146,8 +203,8 @@ def sweep_stuck() -> SweepResult:
         stale.filter(pk__in=result.reset).update(
             status=MessageStatus.QUEUED, next_attempt_at=now, last_error=INTERRUPTED_ERROR
         )
-        for message_id in [*result.requeued, *result.reset]:
-            transaction.on_commit(partial(enqueue_delivery, message_id))
+        if result.requeued or result.reset:
+            transaction.on_commit(enqueue_delivery)
     if result.requeued or result.reset or result.failed:
         logger.warning(
             "Outbox sweep: re-enqueued %s lost, reset %s interrupted, failed %s exhausted message(s)",
@@ -168,8 +225,8 @@ def requeue_failed(*, message_ids: Iterable[int]) -> int:
         Message.objects.filter(pk__in=ids, status=MessageStatus.FAILED).update(
             status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now, failed_at=None
         )
-        for message_id in ids:
-            transaction.on_commit(partial(enqueue_delivery, message_id))
+        if ids:
+            transaction.on_commit(enqueue_delivery)
     return len(ids)
 
 

@@ -22,7 +22,7 @@ def queue_sms(
     event_key: str,
     grievance: "Grievance | None" = None,
 ) -> Message:
-    """Store one SMS in the outbox and hand its id to the worker once the transaction commits.
+    """Store one SMS in the outbox and wake the worker once the transaction commits.
 
     The event key makes it idempotent: one message per event and recipient, however often it is asked.
     """
@@ -38,12 +38,16 @@ def queue_sms(
             )
     except IntegrityError:
         return Message.objects.get(event_key=event_key)
-    transaction.on_commit(lambda: enqueue_delivery(message.pk))
+    transaction.on_commit(enqueue_delivery)
     return message
 
 
-def enqueue_delivery(message_id: int, *, run_after: datetime | None = None) -> None:
-    """Hand a message to the background worker, not before `run_after`. Safe to call again: the sender claims rows."""
-    from ekaasel.notifications.tasks import deliver_message
+def enqueue_delivery(*, run_after: datetime | None = None) -> None:
+    """Make sure the worker sends what is due at `run_after` (default: now). Safe to call again.
 
-    deliver_message.using(run_after=run_after).enqueue(message_id)
+    No task per message: one drain_outbox task sends every due row in batches, and none is enqueued
+    while one that will see these rows is already waiting (tasks.enqueue_drain_unless_waiting).
+    """
+    from ekaasel.notifications.tasks import enqueue_drain_unless_waiting
+
+    enqueue_drain_unless_waiting(run_after=run_after)

@@ -199,9 +199,17 @@ max-messages = 0
         self._spawn("bearerbox", ["bearerbox", str(conf)])
         wait_for_port(self.admin_port)
         wait_for_port(self.smsbox_port)
-        self._spawn("smsbox", ["smsbox", str(conf)])
-        wait_for_port(self.sendsms_port)
+        self.start_smsbox()
         self.start_fakesmsc()
+
+    def start_smsbox(self) -> None:
+        """Start smsbox (our sendsms endpoint) and wait until it takes requests."""
+        self._spawn("smsbox", ["smsbox", str(self.workdir / "kannel.conf")])
+        wait_for_port(self.sendsms_port)
+
+    def stop_smsbox(self) -> None:
+        """Stop smsbox: sendsms requests are refused until start_smsbox(); bearerbox keeps running."""
+        self._stop("smsbox")
 
     def start_fakesmsc(self) -> None:
         """Connect the phone side of the out SMSC; everything Kannel sends shows in fakesmsc_log."""

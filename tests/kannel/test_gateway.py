@@ -90,6 +90,34 @@ def test_nothing_is_lost_while_the_smsc_is_away(kannel_settings, run_worker):
     assert wait_until(lambda: all(m.body in texts_to(kannel, "+97517000010") for m in messages), timeout=60)
 
 
+def test_messages_wait_and_are_retried_while_smsbox_is_down_then_all_arrive_once(
+    kannel_settings, run_worker, settings
+):
+    kannel = kannel_settings
+    settings.OUTBOX = {**settings.OUTBOX, "BACKOFF_BASE_SECONDS": 0.3, "BACKOFF_MAX_SECONDS": 0.6, "MAX_ATTEMPTS": 8}
+    kannel.stop_smsbox()
+    try:
+        messages = [queue_otp(n, to="+97517000040") for n in range(5)]
+        for attempt in (1, 2):
+            run_worker()
+            for message in messages:
+                message.refresh_from_db()
+                assert (message.status, message.attempts) == (MessageStatus.QUEUED, attempt)
+                assert message.last_error.startswith("Kannel unreachable")
+            time.sleep(0.8)  # past the back-off
+    finally:
+        kannel.start_smsbox()
+    time.sleep(0.8)
+    run_worker()
+
+    for message in messages:
+        message.refresh_from_db()
+        assert (message.status, message.attempts) == (MessageStatus.SENT, 3), message.last_error
+    assert wait_until(lambda: all(m.body in texts_to(kannel, "+97517000040") for m in messages))
+    time.sleep(1)  # anything sent twice would show by now
+    assert sorted(texts_to(kannel, "+97517000040")) == sorted(m.body for m in messages)
+
+
 def test_inbound_status_is_answered_by_sms(kannel_settings, run_worker, file_grievance):
     kannel = kannel_settings
     grievance = file_grievance(mobile="+97517000020")

@@ -1,4 +1,5 @@
-"""deliver_message and the outbox state changes: send once, retry with back-off, fail visibly, sweep."""
+"""Sending from the outbox (drain_outbox in batches, deliver_message for one) and its state changes:
+send once, retry with back-off, fail visibly, sweep."""
 
 import random
 from datetime import timedelta
@@ -11,8 +12,9 @@ from django_tasks_db.models import DBTaskResult
 
 from ekaasel.notifications import delivery, tasks
 from ekaasel.notifications.models import MessageStatus
-from ekaasel.notifications.tasks import deliver_message, sweep_outbox
+from ekaasel.notifications.tasks import deliver_message, drain_outbox, sweep_outbox
 
+DRAIN = drain_outbox.module_path
 pytestmark = pytest.mark.django_db
 
 
@@ -76,10 +78,10 @@ def test_temporary_failure_requeues_with_growing_back_off_then_fails(
             now = timezone.now()
             assert message.next_attempt_at > now
             delays.append((message.next_attempt_at - now).total_seconds())
-            # The retry is queued for exactly that time, and the message is not sent before it.
+            # A drain is queued for exactly that time, and the message is not sent before it.
             retry = DBTaskResult.objects.order_by("-enqueued_at").first()
             assert retry is not None
-            assert retry.args_kwargs["args"] == [message.pk]
+            assert retry.task_path == DRAIN
             assert retry.run_after == message.next_attempt_at
             assert deliver(message.pk) == "skipped"
             traveller.move_to(message.next_attempt_at)
@@ -175,7 +177,7 @@ class TestSweep:
             result = sweep_outbox.call()
 
         assert result == {"requeued": 1, "reset": 0, "failed": 0}
-        assert [task.args_kwargs["args"] for task in DBTaskResult.objects.all()] == [[lost.pk]]
+        assert [task.task_path for task in DBTaskResult.objects.all()] == [DRAIN]
         lost.refresh_from_db()
         assert lost.status == MessageStatus.QUEUED
         assert lost.next_attempt_at >= now  # not re-enqueued again by the next sweep
@@ -210,7 +212,7 @@ class TestSweep:
         assert interrupted.status == MessageStatus.QUEUED
         assert interrupted.attempts == 1
         assert "stopped while sending" in interrupted.last_error
-        assert [task.args_kwargs["args"] for task in DBTaskResult.objects.all()] == [[interrupted.pk]]
+        assert [task.task_path for task in DBTaskResult.objects.all()] == [DRAIN]
         exhausted.refresh_from_db()
         assert exhausted.status == MessageStatus.FAILED
         assert exhausted.failed_at is not None
@@ -242,7 +244,7 @@ def test_requeue_failed_gives_failed_messages_new_attempts(
     assert failed.status == MessageStatus.QUEUED
     assert failed.attempts == 0
     assert failed.failed_at is None
-    assert [task.args_kwargs["args"] for task in DBTaskResult.objects.all()] == [[failed.pk]]
+    assert [task.task_path for task in DBTaskResult.objects.all()] == [DRAIN]
     sent.refresh_from_db()
     assert sent.status == MessageStatus.SENT
 
@@ -252,21 +254,22 @@ def test_requeue_failed_gives_failed_messages_new_attempts(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_sent_write_is_retried_so_the_sms_is_not_sent_twice(sms_sent, make_message, monkeypatch):
-    message = make_message()
-    real_mark_sent = delivery.mark_sent
+    messages = [make_message(), make_message()]
+    real_mark_sent_many = delivery.mark_sent_many
     calls = []
 
-    def flaky_mark_sent(**kwargs):
+    def flaky_mark_sent_many(**kwargs):
         calls.append(kwargs)
         if len(calls) == 1:
             raise OperationalError("database is locked")
-        return real_mark_sent(**kwargs)
+        return real_mark_sent_many(**kwargs)
 
-    monkeypatch.setattr(tasks.delivery, "mark_sent", flaky_mark_sent)
+    monkeypatch.setattr(tasks.delivery, "mark_sent_many", flaky_mark_sent_many)
     monkeypatch.setattr(tasks.time, "sleep", lambda seconds: None)
 
-    assert deliver(message.pk) == "sent"
+    assert drain_outbox.call() == {"sent": 2}
     assert len(calls) == 2
-    message.refresh_from_db()
-    assert message.status == MessageStatus.SENT
-    assert len(sms_sent) == 1
+    for message in messages:
+        message.refresh_from_db()
+        assert message.status == MessageStatus.SENT
+    assert sorted(sms.message_id for sms in sms_sent) == [m.pk for m in messages]

@@ -1,4 +1,4 @@
-"""Queuing: the row is written in the caller's transaction; its id goes to the worker only after commit."""
+"""Queuing: the row is written in the caller's transaction; the worker is woken only after commit."""
 
 import pytest
 from django.db import transaction
@@ -6,8 +6,9 @@ from django_tasks_db.models import DBTaskResult
 
 from ekaasel.notifications.models import Message, MessageStatus
 from ekaasel.notifications.outbox import queue_sms
+from ekaasel.notifications.tasks import drain_outbox
 
-DELIVER = "ekaasel.notifications.tasks.deliver_message"
+DRAIN = drain_outbox.module_path
 
 
 def queue_submitted(event_key: str = "grievance:1:submitted") -> Message:
@@ -30,8 +31,18 @@ def test_the_delivery_task_is_enqueued_only_when_the_transaction_commits(django_
 
     assert len(callbacks) == 1
     task = DBTaskResult.objects.get()
-    assert task.task_path == DELIVER
-    assert task.args_kwargs == {"args": [message.pk], "kwargs": {}}
+    assert task.task_path == DRAIN
+    assert task.args_kwargs == {"args": [], "kwargs": {}}
+
+
+@pytest.mark.django_db
+def test_many_messages_in_one_transaction_wake_the_worker_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            queue_submitted(event_key=f"grievance:{n}:submitted")
+
+    assert Message.objects.count() == 5
+    assert DBTaskResult.objects.get().task_path == DRAIN
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,7 +50,8 @@ def test_a_real_commit_enqueues_and_a_rollback_leaves_neither_row_nor_task():
     with transaction.atomic():
         message = queue_submitted()
         assert not DBTaskResult.objects.exists()
-    assert DBTaskResult.objects.get().args_kwargs["args"] == [message.pk]
+    assert DBTaskResult.objects.get().task_path == DRAIN
+    assert Message.objects.get() == message
 
     class Abort(Exception):
         pass

@@ -19,9 +19,9 @@ from ekaasel.core.models import WorkerHeartbeat
 from ekaasel.notifications.models import MessageStatus
 from ekaasel.notifications.outbox import queue_sms
 from ekaasel.notifications.scheduler import PeriodicJob, Scheduler, worker_jobs
-from ekaasel.notifications.tasks import enqueue_sweep_unless_waiting, sweep_outbox
+from ekaasel.notifications.tasks import drain_outbox, enqueue_sweep_unless_waiting, sweep_outbox
 
-DELIVER = "ekaasel.notifications.tasks.deliver_message"
+DRAIN = drain_outbox.module_path
 
 
 def queue_otp(n: int):
@@ -38,11 +38,11 @@ def test_run_worker_batch_delivers_queued_messages_and_writes_a_heartbeat(sms_se
 
     call_command("run_worker", batch=True, interval=0, worker_id="test-worker")
 
-    assert sorted(sms.message_id for sms in sms_sent) == [first.pk, second.pk]
+    assert sorted(sms.message_id for sms in sms_sent) == [first.pk, second.pk]  # each once
     for message in (first, second):
         message.refresh_from_db()
         assert message.status == MessageStatus.SENT
-    deliveries = DBTaskResult.objects.filter(task_path=DELIVER)
+    deliveries = DBTaskResult.objects.filter(task_path=DRAIN)
     assert {task.status for task in deliveries} == {TaskResultStatus.SUCCESSFUL}
     assert all(task.worker_ids == ["test-worker"] for task in deliveries)
     # The sweep enqueued at start-up ran in the same batch.
@@ -66,7 +66,7 @@ def test_run_worker_retries_after_the_back_off_once_the_gateway_is_back(sms_sent
     message.refresh_from_db()
     assert message.status == MessageStatus.QUEUED
     assert message.attempts == 1
-    retry = DBTaskResult.objects.get(task_path=DELIVER, status=TaskResultStatus.READY)
+    retry = DBTaskResult.objects.get(task_path=DRAIN, status=TaskResultStatus.READY)
     assert retry.run_after == message.next_attempt_at > timezone.now()
 
     # Gateway back, but the back-off has not passed: nothing happens yet.
