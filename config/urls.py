@@ -7,6 +7,7 @@ from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
 from ekaasel.core.views import healthz
+from ekaasel.reports.views import transparency
 
 # The admin, like the workspace, needs the second factor: a password alone opens nothing.
 admin.site.__class__ = OTPAdminSite
@@ -18,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("workspace/", include("ekaasel.workspace.urls")),
+    path("transparency/", transparency, name="transparency"),
     path("", include("ekaasel.portal.urls")),
 ]
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ekaasel.notifications",
     "ekaasel.portal",
     "ekaasel.workspace",
+    "ekaasel.reports",
     "ninja",
     "ekaasel.api",
 ]
@@ -219,6 +220,8 @@ OUTBOX: dict[str, Any] = {
     "STUCK_AFTER_SECONDS": int(os.environ.get("OUTBOX_STUCK_AFTER_SECONDS", "120")),
     # A message "sending" this long is presumed lost with a crashed worker and is re-queued.
     "SENDING_TIMEOUT_SECONDS": int(os.environ.get("OUTBOX_SENDING_TIMEOUT_SECONDS", "600")),
+    # Messages a worker claims at once; also the most a crashed worker can leave to be sent twice.
+    "BATCH_SIZE": int(os.environ.get("OUTBOX_BATCH_SIZE", "50")),
 }
 WORKER: dict[str, Any] = {
     "HEARTBEAT_SECONDS": 15,

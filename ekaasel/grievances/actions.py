@@ -39,6 +39,7 @@ from ekaasel.notifications.models import NoticeKind
 from ekaasel.notifications.officials import notify_officials
 from ekaasel.notifications.outbox import queue_sms
 from ekaasel.organisations.models import Department, District, Ministry, Service
+from ekaasel.reports.summaries import record_transition
 
 # The handling official is reminded once this share of the resolution time has passed.
 REMIND_AT_FRACTION = 0.75
@@ -80,6 +81,7 @@ def _finish(
     """Write the changed fields, bump the version and append the history event."""
     grievance = step.grievance
     grievance.status = step.transition.target_from(step.from_status)
+    record_transition(grievance, step.from_status, Status(grievance.status), step.now)
     grievance.version = F("version") + 1
     grievance.updated_at = step.now
     grievance.save(update_fields=[*fields, "status", "version", "updated_at"])
@@ -230,6 +232,7 @@ def grievance_submit(
         data={"channel": channel},
         created_at=now,
     )
+    record_transition(grievance, None, Status.SUBMITTED, now)
     _notify_citizen(grievance, event, "submitted")
     return grievance
 

@@ -129,7 +129,12 @@ class QueueFilters:
     department_id: int | None = None
     service_id: int | None = None
     district_id: int | None = None
+    channel: str = ""
+    problem_kind: str = ""
+    open_only: bool = False
     overdue: bool = False
+    resolved_from: date | None = None
+    resolved_to: date | None = None
     submitted_from: date | None = None
     submitted_to: date | None = None
     search: str = ""
@@ -191,6 +196,16 @@ def grievance_queue(*, official: Official, filters: QueueFilters) -> QuerySet[Gr
         grievances = grievances.filter(service_id=filters.service_id)
     if filters.district_id is not None:
         grievances = grievances.filter(district_id=filters.district_id)
+    if filters.channel:
+        grievances = grievances.filter(channel=filters.channel)
+    if filters.problem_kind:
+        grievances = grievances.filter(problem_kind=filters.problem_kind)
+    if filters.open_only:
+        grievances = grievances.filter(status__in=sorted(OPEN_STATUSES))
+    if filters.resolved_from is not None:
+        grievances = grievances.filter(resolved_at__gte=_start_of(filters.resolved_from))
+    if filters.resolved_to is not None:
+        grievances = grievances.filter(resolved_at__lt=_start_of(filters.resolved_to + timedelta(days=1)))
     if filters.overdue:
         grievances = grievances.filter(due_at__lt=clock.now(), status__in=sorted(OPEN_STATUSES))
     if filters.submitted_from is not None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ekaasel.core.errors import DomainError
 from ekaasel.grievances.application_id import MalformedApplicationId, parse_application_id
+from ekaasel.grievances.models import Channel, ProblemKind
 from ekaasel.grievances.selectors import Queue, QueueFilters
 from ekaasel.grievances.states import Status
 from ekaasel.identity.models import Official
@@ -61,7 +62,19 @@ class QueueFilterForm(forms.Form):
     district = forms.ModelChoiceField(
         label=_("District"), queryset=District.objects.order_by("name"), required=False, empty_label=_("Any district")
     )
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False)
+    kind = forms.ChoiceField(label=_("Kind of problem"), choices=[("", _("Any kind")), *ProblemKind.choices],
+                             required=False)
+    open = forms.BooleanField(label=_("Only open"), required=False)
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+    resolved_from = forms.DateField(
+        label=_("Resolved from"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date such as 2026-03-31.")},
+    )
+    resolved_to = forms.DateField(
+        label=_("Resolved to"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date such as 2026-03-31.")},
+    )
     submitted_from = forms.DateField(
         label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date such as 2026-03-31.")},
@@ -99,7 +112,12 @@ class QueueFilterForm(forms.Form):
             department_id=pk("department"),
             service_id=pk("service"),
             district_id=pk("district"),
+            channel=data.get("channel") or "",
+            problem_kind=data.get("kind") or "",
+            open_only=bool(data.get("open")),
             overdue=bool(data.get("overdue")),
+            resolved_from=data.get("resolved_from"),
+            resolved_to=data.get("resolved_to"),
             submitted_from=data.get("submitted_from"),
             submitted_to=data.get("submitted_to"),
             search=data.get("q") or "",

@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from ekaasel.workspace import auth_views
-from ekaasel.workspace.views import grievance, notices, queues, tokens
+from ekaasel.workspace.views import dashboards, grievance, notices, queues, tokens
 
 app_name = "workspace"
 
@@ -18,6 +18,12 @@ urlpatterns += [
     path("grievances/<int:pk>/", grievance.grievance_page, name="grievance"),
     path("grievances/<int:pk>/files/<int:attachment_id>/", grievance.attachment, name="attachment"),
     path("grievances/<int:pk>/<slug:action>/", grievance.grievance_action, name="grievance_action"),
+]
+
+# dashboards
+urlpatterns += [
+    path("dashboard/", dashboards.dashboard, name="dashboard"),
+    path("dashboard/assessment/", dashboards.assessment_dashboard, name="dashboard_assessment"),
 ]
 
 # sign-in

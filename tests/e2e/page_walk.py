@@ -31,11 +31,11 @@ CITIZEN_PAGES = (
     "home", "file details", "file details (error)", "file code", "file code (error)", "grievance form",
     "grievance form (error)", "done", "track", "track (error)", "coarse status", "track verify", "my start",
     "my start (error)", "my code", "my list", "my detail (rate, appeal)", "my detail (rating error)",
-    "my detail (answer, withdraw)", "withdraw confirmation", "404",
+    "my detail (answer, withdraw)", "withdraw confirmation", "404", "transparency",
 )
 WORKSPACE_PAGES = (
     "sign-in", "sign-in (error)", "code", "queue", "grievance (action forms)", "grievance (action error)",
-    "notices",
+    "notices", "dashboard", "dashboard (ministry)", "assessment dashboard",
 )
 
 OVERFLOW_SCRIPT = """() => {
@@ -178,6 +178,8 @@ def _file_and_track(browser: Browser, stack: LiveStack, record: WalkRecord) -> N
     try:
         r.goto("/")
         r.in_both("home")  # now in Dzongkha
+        r.goto("/transparency/")
+        r.in_both("transparency")  # now in English
 
         r.goto("/file/")
         for lang in ("dz", "en"):
@@ -328,6 +330,14 @@ def _workspace(browser: Browser, stack: LiveStack, record: WalkRecord) -> None:
 
         r.goto("/workspace/notices/")
         r.in_both("notices")
+
+        r.goto("/workspace/dashboard/")
+        r.in_both("dashboard")
+        page.locator("#dash_ministry").select_option(index=1)
+        r.submit(page.get_by_role("button", name="Show"))
+        r.in_both("dashboard (ministry)")
+        r.goto("/workspace/dashboard/assessment/")
+        r.in_both("assessment dashboard")
     finally:
         r.close()
 

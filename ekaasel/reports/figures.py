@@ -1,0 +1,284 @@
+"""Reads of the summary tables: the measures the dashboards, the transparency page and the PSGRD
+reports show, per ministry, department, service, district, channel or kind of problem.
+
+A bounded number of queries whatever the number of grievances: one per table, grouped in the
+database. Two figures are read from the grievances table itself, with indexed queries over open
+grievances only: overdue (status open and due_at < now, index (status, due_at)) and the oldest
+overdue grievances; "overdue" changes with the clock, not with an action, so no summary could
+keep it without a scheduled job.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from ekaasel.grievances.models import Channel, Grievance, ProblemKind
+from ekaasel.grievances.states import OPEN_STATUSES, Status
+from ekaasel.identity.models import Official, Role
+from ekaasel.organisations.models import Department, District, Ministry, Service
+from ekaasel.reports.models import DailyFigures, OpenFigures, ResolutionDays
+
+GROUPS = ("ministry", "department", "service", "district", "channel", "problem_kind")
+COUNTERS = ("received", "forwarded", "assessed", "assessment_working_days_sum", "resolved", "resolved_within_limit",
+            "resolution_working_days_sum", "rejected", "closed", "withdrawn", "appeals", "rating_sum", "rating_count")
+
+
+@dataclass(frozen=True)
+class FigureFilters:
+    """The period (local dates, both included) and the dimensions the figures are narrowed to."""
+
+    start: date
+    end: date
+    ministry_id: int | None = None
+    department_id: int | None = None
+    service_id: int | None = None
+    district_id: int | None = None
+    channel: str = ""
+    problem_kind: str = ""
+
+    @classmethod
+    def last_12_months(cls, today: date, **dims: Any) -> "FigureFilters":
+        return cls(start=today - timedelta(days=364), end=today, **dims)
+
+    def summary_q(self) -> Q:
+        q = Q()
+        for name, value in (("ministry", self.ministry_id), ("department", self.department_id),
+                            ("service", self.service_id), ("district", self.district_id),
+                            ("channel", self.channel), ("problem_kind", self.problem_kind)):
+            if value:
+                q &= Q(**{name: value})
+        return q
+
+    def grievance_q(self) -> Q:
+        q = Q()
+        for name, value in (("ministry_id", self.ministry_id), ("department_id", self.department_id),
+                            ("service_id", self.service_id), ("district_id", self.district_id),
+                            ("channel", self.channel), ("problem_kind", self.problem_kind)):
+            if value:
+                q &= Q(**{name: value})
+        return q
+
+    @property
+    def at_agencies(self) -> bool:
+        """Narrowed to a ministry or department: "received" then means forwarded to it."""
+        return bool(self.ministry_id or self.department_id)
+
+
+def filters_within_remit(official: Official, filters: FigureFilters) -> FigureFilters | None:
+    """The filters narrowed to what the official may see, or None when he sees no figures at all.
+
+    PMO, monitors and assessors see every ministry; a Secretary his ministry; a Head of Department
+    his department. Agency officers and administrators have no dashboard.
+    """
+    if official.role in (Role.PMO, Role.MONITOR, Role.ASSESSOR):
+        return filters
+    if official.role == Role.SECRETARY and official.ministry_id:
+        department = filters.department_id
+        if department and not Department.objects.filter(pk=department, ministry_id=official.ministry_id).exists():
+            department = None
+        return replace(filters, ministry_id=official.ministry_id, department_id=department)
+    if official.role == Role.HEAD_OF_DEPARTMENT and official.department_id:
+        return replace(filters, ministry_id=official.ministry_id, department_id=official.department_id)
+    return None
+
+
+@dataclass
+class Measures:
+    """The figures of one row (a ministry, a department, …, or the total)."""
+
+    key: Any
+    label: str
+    received: int = 0
+    open: int = 0
+    overdue: int = 0
+    counters: dict[str, int] = field(default_factory=dict)
+    median_days: int | None = None
+
+    def __getattr__(self, name: str) -> int:
+        if name in COUNTERS:
+            return self.__dict__.get("counters", {}).get(name, 0)
+        raise AttributeError(name)
+
+    @property
+    def within_limit_percent(self) -> int | None:
+        resolved = self.counters.get("resolved", 0)
+        return round(100 * self.counters.get("resolved_within_limit", 0) / resolved) if resolved else None
+
+    @property
+    def average_days(self) -> float | None:
+        resolved = self.counters.get("resolved", 0)
+        return round(self.counters.get("resolution_working_days_sum", 0) / resolved, 1) if resolved else None
+
+    @property
+    def average_rating(self) -> float | None:
+        count = self.counters.get("rating_count", 0)
+        return round(self.counters.get("rating_sum", 0) / count, 1) if count else None
+
+    @property
+    def average_assessment_days(self) -> float | None:
+        assessed = self.counters.get("assessed", 0)
+        return round(self.counters.get("assessment_working_days_sum", 0) / assessed, 1) if assessed else None
+
+
+def _median(histogram: dict[int, int]) -> int | None:
+    total = sum(histogram.values())
+    if not total:
+        return None
+    middle, seen = (total + 1) // 2, 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        if seen >= middle:
+            return days
+    return None  # pragma: no cover
+
+
+_GRIEVANCE_FIELD = {"ministry": "ministry_id", "department": "department_id", "service": "service_id",
+                    "district": "district_id", "channel": "channel", "problem_kind": "problem_kind"}
+
+
+def measures(*, filters: FigureFilters, group: str | None, now: datetime) -> list[Measures]:
+    """One row of measures per value of `group` (in name order), or a single total row when None.
+
+    Counted events (received, resolved, …) are those of the period; open and overdue are now.
+    """
+    if group is not None and group not in GROUPS:
+        raise ValueError(group)
+    period = Q(day__gte=filters.start, day__lte=filters.end) & filters.summary_q()
+    names = [group] if group else []
+    rows: dict[Any, Measures] = {}
+
+    def row(key: Any) -> Measures:
+        key = key or 0 if group in ("ministry", "department", "service", "district") else key
+        if key not in rows:
+            rows[key] = Measures(key=key, label="")
+        return rows[key]
+
+    def grouped(queryset: QuerySet[Any], fields: list[str], **sums: Any) -> list[dict[str, Any]]:
+        """GROUP BY `fields`, or one aggregate over everything when there are none."""
+        if not fields:
+            return [dict(queryset.aggregate(**sums))]
+        return [dict(v) for v in queryset.values(*fields).annotate(**sums)]
+
+    for values in grouped(DailyFigures.objects.filter(period), names, **{f"sum_{c}": Sum(c) for c in COUNTERS}):
+        r = row(values.get(group) if group else None)
+        r.counters = {c: values[f"sum_{c}"] or 0 for c in COUNTERS}
+    for values in grouped(OpenFigures.objects.filter(filters.summary_q()), names, n=Sum("count")):
+        row(values.get(group) if group else None).open = values["n"] or 0
+    overdue = grouped(Grievance.objects.filter(filters.grievance_q(), status__in=sorted(OPEN_STATUSES), due_at__lt=now),
+                      [_GRIEVANCE_FIELD[n] for n in names], n=Count("id"))
+    for values in overdue:
+        row(values.get(_GRIEVANCE_FIELD[group]) if group else None).overdue = values["n"] or 0
+    histograms: dict[Any, dict[int, int]] = defaultdict(dict)
+    for values in (ResolutionDays.objects.filter(period).values(*names, "working_days")
+                   .annotate(n=Sum("count"))):
+        histograms[row(values.get(group) if group else None).key][values["working_days"]] = values["n"] or 0
+    by_agency = filters.at_agencies or group in ("ministry", "department")
+    for r in rows.values():
+        r.median_days = _median(histograms.get(r.key, {}))
+        r.received = r.counters.get("forwarded" if by_agency else "received", 0)
+    if group is None and not rows:
+        rows[None] = Measures(key=None, label="")
+    labels = _labels(group, [k for k in rows if k])
+    for r in rows.values():
+        r.label = labels.get(r.key, "") if r.key else _none_label(group)
+    result = sorted(rows.values(), key=lambda r: (r.key in (0, ""), r.label.lower()))
+    return result
+
+
+def _none_label(group: str | None) -> str:
+    if group in ("ministry", "department"):
+        return _("Not with an agency (assessment)") if group == "ministry" else _("Ministry as a whole")
+    if group == "service":
+        return _("Other service")
+    return _("All")
+
+
+def _labels(group: str | None, keys: list[Any]) -> dict[Any, str]:
+    model = {"ministry": Ministry, "department": Department, "service": Service, "district": District}.get(group or "")
+    if model is not None:
+        return {pk: name for pk, name in model._default_manager.filter(pk__in=keys).values_list("pk", "name")}
+    if group == "channel":
+        return {k: str(Channel(k).label) for k in keys if k in Channel.values}
+    if group == "problem_kind":
+        return {k: str(ProblemKind(k).label) for k in keys if k in ProblemKind.values}
+    return {}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: date
+    received: int
+    resolved: int
+
+
+def monthly_trend(*, filters: FigureFilters) -> list[TrendPoint]:
+    """Received and resolved per calendar month of the period (months without any event included)."""
+    received_field = "forwarded" if filters.at_agencies else "received"
+    found = {
+        (v["month"].date() if isinstance(v["month"], datetime) else v["month"]): v
+        for v in DailyFigures.objects.filter(filters.summary_q(), day__gte=filters.start, day__lte=filters.end)
+        .annotate(month=TruncMonth("day")).values("month")
+        .annotate(received=Sum(received_field), resolved=Sum("resolved"))
+    }
+    points = []
+    month = filters.start.replace(day=1)
+    while month <= filters.end:
+        values: dict[str, Any] = dict(found.get(month, {}))
+        points.append(TrendPoint(month, values.get("received") or 0, values.get("resolved") or 0))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return points
+
+
+def oldest_overdue(*, filters: FigureFilters, now: datetime, limit: int = 10) -> QuerySet[Grievance]:
+    """The open grievances longest past their due date (index (status, due_at))."""
+    return (Grievance.objects.filter(filters.grievance_q(), status__in=sorted(OPEN_STATUSES), due_at__lt=now)
+            .select_related("ministry", "department").order_by("due_at", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class OfficerLoad:
+    official_id: int | None
+    name: str
+    open: int
+    overdue: int
+
+
+def open_by_officer(*, filters: FigureFilters, now: datetime) -> list[OfficerLoad]:
+    """Open grievances of the ministry/department per assigned officer (unassigned first)."""
+    rows = (Grievance.objects.filter(filters.grievance_q(), status__in=sorted(OPEN_STATUSES))
+            .values("assignee_id", "assignee__user__first_name", "assignee__user__last_name",
+                    "assignee__user__username")
+            .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now))))
+    loads = []
+    for r in rows:
+        name = " ".join(p for p in (r["assignee__user__first_name"], r["assignee__user__last_name"]) if p)
+        loads.append(OfficerLoad(r["assignee_id"], name or r["assignee__user__username"] or _("Not assigned"),
+                                 r["n"], r["late"]))
+    return sorted(loads, key=lambda load: (load.official_id is not None, load.name.lower()))
+
+
+@dataclass(frozen=True)
+class AssessmentQueue:
+    waiting: int
+    awaiting_citizen: int
+    overdue: int
+    oldest: list[Grievance]
+
+
+def assessment_queue(*, now: datetime, limit: int = 10) -> AssessmentQueue:
+    """The Cabinet Secretariat's queue now (indexes (status, submitted_at), (status, assessment_due_at))."""
+    waiting = Grievance.objects.filter(status=Status.SUBMITTED)
+    counts = Grievance.objects.filter(status__in=[Status.SUBMITTED, Status.AWAITING_CITIZEN]).aggregate(
+        waiting=Count("id", filter=Q(status=Status.SUBMITTED)),
+        awaiting=Count("id", filter=Q(status=Status.AWAITING_CITIZEN)),
+        overdue=Count("id", filter=Q(status=Status.SUBMITTED, assessment_due_at__lt=now)),
+    )
+    return AssessmentQueue(
+        waiting=counts["waiting"], awaiting_citizen=counts["awaiting"], overdue=counts["overdue"],
+        oldest=list(waiting.order_by("submitted_at", "id")[:limit]),
+    )

@@ -1,0 +1,143 @@
+"""The summary tables equal a full recount after any sequence of actions; the rebuild command restores them."""
+
+import contextlib
+from datetime import datetime, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ekaasel.core import clock
+from ekaasel.core.errors import DomainError
+from ekaasel.grievances import actions
+from ekaasel.grievances.models import Channel, Grievance, ProblemKind
+from ekaasel.grievances.permissions import Actor
+from ekaasel.identity.models import Official
+from ekaasel.organisations.models import Holiday
+from ekaasel.reports.models import DailyFigures, OpenFigures
+from ekaasel.reports.summaries import normalised, open_recount, recount, stored
+from tests.conftest import MOBILE
+
+START = timezone.make_aware(datetime(2026, 3, 2, 9, 0))
+
+# Repeated verbs are drawn more often: most random steps should be possible in the state they meet.
+VERBS = ("submit", "forward_health", "forward_medical", "forward_roads", "forward_health", "forward_roads", "ask",
+         "answer", "reject", "duplicate", "direct", "ack", "ack", "assign", "return", "resolve", "resolve", "resolve",
+         "escalate", "rate", "rate", "close", "appeal", "appeal", "withdraw", "wait")
+
+steps = st.lists(
+    st.tuples(st.sampled_from(VERBS), st.integers(0, 3), st.integers(1, 5), st.integers(0, 12)),
+    min_size=10, max_size=40,
+)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _run(step: tuple[str, int, int, int], ids: list[int], org: dict[str, Any], officials: dict[str, Official],
+         now: datetime) -> None:
+    verb, index, number, _days = step
+    assessor = Actor.of_official(officials["assessor"])
+    citizen = Actor.citizen(MOBILE)
+    if verb == "submit":
+        g = actions.grievance_submit(
+            national_id="10101001234", applicant_name="Karma Wangchuk", mobile=MOBILE,
+            service=org["referral"] if number % 2 else org["road_permit"],
+            problem_kind=list(ProblemKind)[number % 5], subject="Subject", description="Description",
+            district=org["thimphu"], channel=list(Channel)[number % 5],
+        )
+        ids.append(g.pk)
+        return
+    if not ids:
+        return
+    pk = ids[index % len(ids)]
+    g = Grievance.objects.get(pk=pk)
+    secretary = officials["health_secretary"] if g.ministry_id == org["health"].pk else officials["works_secretary"]
+    agency = Actor.of_official(secretary)
+    if verb == "forward_health":
+        actions.grievance_forward(grievance_id=pk, actor=assessor, ministry=org["health"])
+    elif verb == "forward_medical":
+        actions.grievance_forward(grievance_id=pk, actor=assessor, ministry=org["health"], department=org["medical"])
+    elif verb == "forward_roads":
+        actions.grievance_forward(grievance_id=pk, actor=assessor, ministry=org["works"], department=org["roads"])
+    elif verb == "ask":
+        actions.grievance_ask_info(grievance_id=pk, actor=assessor, question="Which office?")
+    elif verb == "answer":
+        actions.grievance_provide_info(grievance_id=pk, actor=citizen, answer="Thimphu")
+    elif verb == "reject":
+        actions.grievance_reject(grievance_id=pk, actor=assessor, reason="Not a public service")
+    elif verb == "duplicate":
+        other = Grievance.objects.exclude(pk=pk).order_by("pk").first()
+        if other is not None:
+            actions.grievance_mark_duplicate(grievance_id=pk, actor=assessor, original=other)
+    elif verb == "direct":
+        actions.grievance_resolve(grievance_id=pk, actor=assessor, resolution="Done directly")
+    elif verb == "ack":
+        actions.grievance_acknowledge(grievance_id=pk, actor=agency)
+    elif verb == "assign":
+        actions.grievance_assign(grievance_id=pk, actor=agency, assignee=secretary)
+    elif verb == "return":
+        actions.grievance_return(grievance_id=pk, actor=agency, reason="Not ours")
+    elif verb == "resolve":
+        actions.grievance_resolve(grievance_id=pk, actor=agency, resolution="Fixed")
+    elif verb == "escalate":
+        actions.grievance_escalate(grievance_id=pk, actor=Actor.system())
+    elif verb == "rate":
+        actions.grievance_rate(grievance_id=pk, actor=citizen, rating=number)
+    elif verb == "close":
+        actions.grievance_close_unrated(grievance_id=pk)
+    elif verb == "appeal":
+        actions.grievance_appeal(grievance_id=pk, actor=citizen, reason="Not satisfied")
+    elif verb == "withdraw":
+        actions.grievance_withdraw(grievance_id=pk, actor=citizen)
+
+
+def assert_summaries_equal_recount() -> None:
+    assert normalised(stored()) == normalised(recount())
+    assert normalised(stored())[2] == open_recount()
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sequence=steps)
+def test_summaries_equal_a_full_recount_after_any_sequence_of_actions(
+    sequence: list[tuple[str, int, int, int]], org: dict[str, Any], officials: dict[str, Official],
+) -> None:
+    try:
+        with transaction.atomic():
+            Holiday.objects.get_or_create(date=START.date() + timedelta(days=3), defaults={"name": "Holiday"})
+            ids: list[int] = []
+            now = START
+            # A few grievances first, so most steps act on something.
+            for step in [("submit", 0, 1, 0), ("submit", 0, 2, 0), ("submit", 0, 3, 0), *sequence]:
+                now += timedelta(days=step[3] if step[0] == "wait" else step[3] % 3, hours=1)
+                with clock.as_of(now), contextlib.suppress(DomainError):
+                    _run(step, ids, org, officials, now)
+            assert_summaries_equal_recount()
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def test_rebuild_command_restores_the_tables(
+    file_grievance: Any, officials: dict[str, Official], org: dict[str, Any],
+) -> None:
+    assessor = Actor.of_official(officials["assessor"])
+    first = file_grievance()
+    second = file_grievance(subject="Another")
+    actions.grievance_forward(grievance_id=first.pk, actor=assessor, ministry=org["health"])
+    actions.grievance_resolve(grievance_id=second.pk, actor=assessor, resolution="Answered")
+    expected = normalised(stored())
+    DailyFigures.objects.all().delete()
+    OpenFigures.objects.update(count=99)
+    out = StringIO()
+    call_command("rebuild_summaries", stdout=out)
+    assert "2 grievances received" in out.getvalue()
+    assert normalised(stored()) == expected
+    assert_summaries_equal_recount()
