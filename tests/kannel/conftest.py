@@ -4,6 +4,7 @@ Without bearerbox the tests are skipped, except under CI=true, where that is a f
 kannel and kannel-extras, so a missing gateway there means the tests silently stopped testing it.
 """
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,7 +28,7 @@ def kannel(live_server: Any) -> Iterator[Kannel]:
         if ci():
             pytest.fail(f"CI=true but the real SMS gateway cannot run: {reason}")
         pytest.skip(reason)
-    with tempfile.TemporaryDirectory(prefix="ekaasel-kannel-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="ekaasel-kannel-", delete=not os.environ.get("KANNEL_KEEP_WORKDIR")) as workdir:
         gateway = Kannel(
             workdir=Path(workdir),
             get_url=f"{live_server.url}/sms/inbound/kannel?secret={SECRET}&{INBOUND_QUERY}",
