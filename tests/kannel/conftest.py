@@ -28,7 +28,9 @@ def kannel(live_server: Any) -> Iterator[Kannel]:
         if ci():
             pytest.fail(f"CI=true but the real SMS gateway cannot run: {reason}")
         pytest.skip(reason)
-    with tempfile.TemporaryDirectory(prefix="ekaasel-kannel-", delete=not os.environ.get("KANNEL_KEEP_WORKDIR")) as workdir:
+    # KANNEL_KEEP_WORKDIR=1 keeps the gateway's configuration and logs for a look after the run.
+    keep = bool(os.environ.get("KANNEL_KEEP_WORKDIR"))
+    with tempfile.TemporaryDirectory(prefix="ekaasel-kannel-", delete=not keep) as workdir:
         gateway = Kannel(
             workdir=Path(workdir),
             get_url=f"{live_server.url}/sms/inbound/kannel?secret={SECRET}&{INBOUND_QUERY}",
