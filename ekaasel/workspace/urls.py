@@ -3,7 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from ekaasel.workspace import auth_views
-from ekaasel.workspace.views import dashboards, grievance, notices, queues, tokens
+from ekaasel.workspace.views import dashboards, grievance, notices, queues, reports, tokens
 
 app_name = "workspace"
 
@@ -33,3 +33,6 @@ urlpatterns += [
     path("second-factor/setup/", auth_views.second_factor_setup, name="second_factor_setup"),
     path("sign-out/", auth_views.sign_out, name="sign_out"),
 ]
+
+# periodic reports
+urlpatterns += [path("reports/", reports.reports, name="reports")]

@@ -1,0 +1,361 @@
+"""PSGRD periodic reports: the figures of a period (month, quarter, year or any range) by ministry,
+department, service, district, channel and kind of problem, with the previous period of equal length
+for comparison, rendered as CSV, XLSX and PDF.
+
+Everything comes from `figures.measures` and `figures.monthly_trend` (the summary tables), so a
+report holds counts and averages only: no names, ID numbers, mobile numbers or free text can reach
+it. Row labels are the names of ministries, departments, services, districts and the labels of the
+channel and kind-of-problem enums.
+
+Open and overdue are counts as of `now` (the moment of generation), not of the period.
+"""
+
+import base64
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from ekaasel.reports import figures
+from ekaasel.reports.figures import FigureFilters, Measures, TrendPoint
+
+PeriodKind = Literal["month", "quarter", "year"]
+TOP_SERVICES = 10
+BREAKDOWNS: tuple[tuple[str, str], ...] = (
+    ("ministry", "Ministry"), ("department", "Department"), ("service", "Public service"),
+    ("district", "District"), ("channel", "Channel"), ("problem_kind", "Kind of problem"),
+)
+
+
+def period_bounds(kind: PeriodKind, day: date) -> tuple[date, date]:
+    """The calendar month, quarter or year containing `day`, as (first day, last day)."""
+    if kind == "month":
+        start = day.replace(day=1)
+        months = 1
+    elif kind == "quarter":
+        start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+        months = 3
+    elif kind == "year":
+        start = day.replace(month=1, day=1)
+        months = 12
+    else:
+        raise ValueError(kind)
+    month_index = start.month - 1 + months
+    following = start.replace(year=start.year + month_index // 12, month=month_index % 12 + 1)
+    return start, following - timedelta(days=1)
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of equal length just before [start, end]: the previous month, quarter or year when
+    the period is one, else the same number of days."""
+    kinds: tuple[PeriodKind, ...] = ("month", "quarter", "year")
+    for kind in kinds:
+        if (start, end) == period_bounds(kind, start):
+            return period_bounds(kind, start - timedelta(days=1))
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of figures: a ministry, a service, …, a whole period, or a month of the trend."""
+
+    label: str
+    received: int
+    resolved: int
+    resolved_within_limit: int
+    within_limit: float | None  # a fraction (0.75), None when nothing was resolved
+    average_days: float | None
+    median_days: int | None
+    rating_count: int
+    average_rating: float | None
+    rejected: int
+    closed: int
+    withdrawn: int
+    appeals: int
+    open: int | None  # now; None where it has no meaning (previous period, a month of the trend)
+    overdue: int | None
+
+    @classmethod
+    def of(cls, m: Measures, *, label: str | None = None, with_now: bool = True) -> "ReportRow":
+        resolved = m.resolved
+        return cls(
+            label=m.label if label is None else label,
+            received=m.received, resolved=resolved, resolved_within_limit=m.resolved_within_limit,
+            within_limit=round(m.resolved_within_limit / resolved, 4) if resolved else None,
+            average_days=m.average_days, median_days=m.median_days,
+            rating_count=m.rating_count, average_rating=m.average_rating,
+            rejected=m.rejected, closed=m.closed, withdrawn=m.withdrawn, appeals=m.appeals,
+            open=m.open if with_now else None, overdue=m.overdue if with_now else None,
+        )
+
+    @classmethod
+    def of_month(cls, point: TrendPoint) -> "ReportRow":
+        return cls(label=point.month.strftime("%Y-%m"), received=point.received, resolved=point.resolved,
+                   resolved_within_limit=0, within_limit=None, average_days=None, median_days=None,
+                   rating_count=0, average_rating=None, rejected=0, closed=0, withdrawn=0, appeals=0,
+                   open=None, overdue=None)
+
+
+# (attribute, column title, kind) — kind "percent" is a fraction shown as a percentage.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("received", "Received", "int"),
+    ("resolved", "Resolved", "int"),
+    ("resolved_within_limit", "Resolved within time limit", "int"),
+    ("within_limit", "Within time limit (%)", "percent"),
+    ("average_days", "Average working days to resolve", "decimal"),
+    ("median_days", "Median working days to resolve", "int"),
+    ("rating_count", "Ratings", "int"),
+    ("average_rating", "Average rating (1-5)", "decimal"),
+    ("rejected", "Rejected", "int"),
+    ("closed", "Closed", "int"),
+    ("withdrawn", "Withdrawn", "int"),
+    ("appeals", "Appeals", "int"),
+    ("open", "Open now", "int"),
+    ("overdue", "Overdue now", "int"),
+)
+TREND_COLUMNS = COLUMNS[:2]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A table of the report: `key` names it in the CSV and is the XLSX sheet's name source."""
+
+    key: str
+    title: str
+    label_title: str
+    rows: list[ReportRow]
+    sheet: str  # the XLSX sheet's name (at most 31 characters)
+    columns: tuple[tuple[str, str, str], ...] = COLUMNS
+
+
+@dataclass(frozen=True)
+class ReportData:
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    generated_at: datetime
+    current: ReportRow
+    previous: ReportRow
+    breakdowns: dict[str, list[ReportRow]]
+    top_services: list[ReportRow]
+    trend: list[ReportRow]
+
+    @property
+    def sections(self) -> list[Section]:
+        """Every table in the order of the report."""
+        summary = Section("summary", _("This period and the previous one"), _("Period"), [self.current, self.previous],
+                          _("Summary"))
+        result = [summary]
+        for group, title in BREAKDOWNS:
+            result.append(Section(group, _("By %(group)s") % {"group": _(title).lower()}, _(title),
+                                  self.breakdowns[group], _(title)))
+        result.append(Section("top_services", _("Top %(n)d services by grievances received") % {"n": TOP_SERVICES},
+                              _("Public service"), self.top_services, _("Top services")))
+        result.append(Section("monthly_trend", _("Received and resolved per month"), _("Month"), self.trend,
+                              _("Monthly trend"), TREND_COLUMNS))
+        return result
+
+
+def build_report(*, start: date, end: date, now: datetime) -> ReportData:
+    """The figures of the period [start, end] (local dates, both included), nationally.
+
+    A fixed number of queries whatever the number of grievances (about 4 per breakdown).
+    """
+    previous_start, previous_end = previous_period(start, end)
+    filters = FigureFilters(start=start, end=end)
+    current = figures.measures(filters=filters, group=None, now=now)[0]
+    before = figures.measures(filters=FigureFilters(start=previous_start, end=previous_end), group=None, now=now)[0]
+    raw = {group: figures.measures(filters=filters, group=group, now=now) for group, _title in BREAKDOWNS}
+    breakdowns = {group: [ReportRow.of(m) for m in rows] for group, rows in raw.items()}
+    # "Other service" (no catalogue service) is not a service: it is left out of the ranking.
+    services = [ReportRow.of(m) for m in raw["service"] if m.key and m.received]
+    top = sorted(services, key=lambda r: (-r.received, r.label.lower()))[:TOP_SERVICES]
+    fmt = "%d %b %Y"
+    return ReportData(
+        start=start, end=end, previous_start=previous_start, previous_end=previous_end, generated_at=now,
+        current=ReportRow.of(current, label=f"{start.strftime(fmt)} - {end.strftime(fmt)}"),
+        previous=ReportRow.of(before, label=f"{previous_start.strftime(fmt)} - {previous_end.strftime(fmt)}",
+                              with_now=False),
+        breakdowns=breakdowns, top_services=top,
+        trend=[ReportRow.of_month(p) for p in figures.monthly_trend(filters=filters)],
+    )
+
+
+def file_name(data: ReportData, extension: str) -> str:
+    return f"ekaasel-report-{data.start.isoformat()}-{data.end.isoformat()}.{extension}"
+
+
+# CSV: one file, a `section` column first (summary, ministry, …, top_services, monthly_trend) and the
+# same columns on every line, so it loads into a spreadsheet or `pandas` as one table and filters by
+# section. Percentages are written as percent numbers (75.0), empty where there is nothing to average.
+
+def render_csv(data: ReportData) -> bytes:
+    """The whole report as one CSV table (UTF-8 with BOM, so spreadsheets read Dzongkha names)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["section", "label", *(name for name, _title, _kind in COLUMNS)])
+    for section in data.sections:
+        names = {name for name, _title, _kind in section.columns}
+        for row in section.rows:
+            cells: list[Any] = []
+            for name, _title, kind in COLUMNS:
+                value = getattr(row, name) if name in names else None
+                if value is not None and kind == "percent":
+                    value = round(100 * value, 1)
+                cells.append("" if value is None else value)
+            writer.writerow([section.key, row.label, *cells])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def render_xlsx(data: ReportData) -> bytes:
+    """One sheet per table; numbers are numbers, percentages fractions with a percent format."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for section in data.sections:
+        sheet = workbook.create_sheet(section.sheet[:31])
+        sheet.append([section.label_title, *(_(title) for _name, title, _kind in section.columns)])
+        for cell in sheet[1]:
+            cell.font = bold
+        for row in section.rows:
+            sheet.append([row.label, *(getattr(row, name) for name, _title, _kind in section.columns)])
+        for index, (_name, _title, kind) in enumerate(section.columns, start=2):
+            number_format = {"percent": "0%", "decimal": "0.0", "int": "0"}[kind]
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
+        sheet.column_dimensions["A"].width = 42
+        sheet.freeze_panes = "B2"
+    sheet = workbook.create_sheet(_("About"))
+    for line in ([_("eKaaSel periodic report")], [_("From"), data.start], [_("To"), data.end],
+                 [_("Previous period from"), data.previous_start], [_("Previous period to"), data.previous_end],
+                 [_("Open and overdue as of"), data.generated_at.replace(tzinfo=None)]):
+        sheet.append(line)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# PDF
+
+FONT_FAMILY = '"DejaVu Sans", "Jomolhari", "DDC Uchen", sans-serif'  # Jomolhari: fonts-dzongkha
+
+
+def _svg_data_uri(figure: Any) -> str:
+    out = io.BytesIO()
+    figure.savefig(out, format="svg", bbox_inches="tight")
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _charts(data: ReportData) -> dict[str, str]:
+    """Matplotlib charts (Agg, no display) as SVG data URIs for the PDF template."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    # Figure objects directly, not pyplot: no global figure state shared between requests.
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", "Jomolhari"]  # fallback for Dzongkha names
+    matplotlib.rcParams["svg.fonttype"] = "path"
+    charts = {}
+
+    trend = Figure(figsize=(7, 2.8))
+    axes = trend.add_subplot()
+    positions = range(len(data.trend))
+    axes.bar([p - 0.2 for p in positions], [r.received for r in data.trend], width=0.4, label=_("Received"),
+             color="#1f5f8b")
+    axes.bar([p + 0.2 for p in positions], [r.resolved for r in data.trend], width=0.4, label=_("Resolved"),
+             color="#e08a1e")
+    axes.set_xticks(list(positions), [r.label for r in data.trend], rotation=45 if len(data.trend) > 6 else 0,
+                    fontsize=8)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.legend(fontsize=8)
+    axes.set_title(_("Received and resolved per month"), fontsize=10)
+    charts["trend"] = _svg_data_uri(trend)
+
+    ministries = [r for r in data.breakdowns["ministry"] if r.received or r.resolved]
+    if ministries:
+        by_ministry = Figure(figsize=(7, 0.45 * len(ministries) + 1))
+        axes = by_ministry.add_subplot()
+        positions = range(len(ministries))
+        axes.barh([p - 0.2 for p in positions], [r.received for r in ministries], height=0.4,
+                  label=_("Received"), color="#1f5f8b")
+        axes.barh([p + 0.2 for p in positions], [r.resolved for r in ministries], height=0.4,
+                  label=_("Resolved"), color="#e08a1e")
+        axes.set_yticks(list(positions), [r.label for r in ministries], fontsize=8)
+        axes.invert_yaxis()
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.legend(fontsize=8)
+        axes.set_title(_("By ministry"), fontsize=10)
+        charts["ministry"] = _svg_data_uri(by_ministry)
+    return charts
+
+
+def _percent(fraction: float | None) -> int | None:
+    return None if fraction is None else round(100 * fraction)
+
+
+def _change(current: float | None, previous: float | None) -> str:
+    if current is None or previous is None:
+        return "\N{EN DASH}"
+    difference = round(current - previous, 1)
+    return f"{difference:+g}" if difference else "0"
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None:
+        return "\N{EN DASH}"
+    if kind == "percent":
+        return f"{round(100 * value)} %"
+    if kind == "decimal":
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _pdf_table(section: Section) -> dict[str, Any]:
+    # The PDF leaves out the columns of rare events to fit A4 landscape; the XLSX and CSV have them all.
+    columns = [c for c in section.columns if c[0] not in ("rejected", "closed", "withdrawn", "resolved_within_limit")]
+    return {
+        "key": section.key, "title": section.title, "label_title": section.label_title,
+        "headers": [_(title) for _name, title, _kind in columns],
+        "rows": [(row.label, [_cell(getattr(row, name), kind) for name, _title, kind in columns])
+                 for row in section.rows],
+    }
+
+
+def render_pdf(data: ReportData) -> bytes:
+    """The report as an A4 PDF (WeasyPrint) with charts, the comparison and every table."""
+    from weasyprint import HTML
+
+    comparison: list[tuple[str, float | None, float | None]] = [
+        (_("Received"), data.current.received, data.previous.received),
+        (_("Resolved"), data.current.resolved, data.previous.resolved),
+        (_("Within time limit (%)"), _percent(data.current.within_limit), _percent(data.previous.within_limit)),
+        (_("Average working days to resolve"), data.current.average_days, data.previous.average_days),
+        (_("Average rating (1-5)"), data.current.average_rating, data.previous.average_rating),
+        (_("Appeals"), data.current.appeals, data.previous.appeals),
+    ]
+    html = render_to_string("reports/periodic.html", {
+        "data": data,
+        "font_family": FONT_FAMILY,
+        "charts": _charts(data),
+        "comparison": [(label, now, before, _change(now, before)) for label, now, before in comparison],
+        "tables": [_pdf_table(s) for s in data.sections if s.key != "summary"],
+    })
+    return HTML(string=html).write_pdf()
+
+
+RENDERERS = {
+    "csv": (render_csv, "text/csv; charset=utf-8"),
+    "xlsx": (render_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pdf": (render_pdf, "application/pdf"),
+}
