@@ -87,10 +87,11 @@ class Scheduler:
 
 def worker_jobs(*, worker_id: str, started_at: datetime | None = None) -> list[PeriodicJob]:
     """The worker's periodic jobs: its heartbeat (for /healthz), enqueuing the outbox sweep, and the
-    grievances' time limits (escalation, closing unrated resolutions)."""
+    grievances' time limits (escalation, closing unrated resolutions) and the scheduled PSGRD reports."""
     # Imported here: the task modules import PeriodicJob from this module.
     from ekaasel.grievances.tasks import scheduled_jobs as grievance_jobs
     from ekaasel.notifications.tasks import enqueue_sweep_unless_waiting
+    from ekaasel.reports.tasks import scheduled_jobs as report_jobs
 
     heartbeat = partial(
         record_heartbeat,
@@ -103,4 +104,5 @@ def worker_jobs(*, worker_id: str, started_at: datetime | None = None) -> list[P
         PeriodicJob("heartbeat", float(settings.WORKER["HEARTBEAT_SECONDS"]), heartbeat),
         PeriodicJob("sweep_outbox", float(settings.WORKER["SWEEP_SECONDS"]), enqueue_sweep_unless_waiting),
         *grievance_jobs(),
+        *report_jobs(),
     ]

@@ -35,4 +35,7 @@ urlpatterns += [
 ]
 
 # periodic reports
-urlpatterns += [path("reports/", reports.reports, name="reports")]
+urlpatterns += [
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<int:report_id>/download/", reports.download, name="report_download"),
+]

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -20,8 +21,11 @@ from ekaasel.grievances import actions
 from ekaasel.grievances.models import Grievance
 from ekaasel.grievances.permissions import Actor
 from ekaasel.identity.models import Official
+from ekaasel.notifications.scheduler import worker_jobs
 from ekaasel.reports import periodic
+from ekaasel.reports.models import GeneratedReport
 from ekaasel.reports.periodic import ReportData, build_report, period_bounds, previous_period
+from ekaasel.reports.tasks import generate_report, schedule_periodic_reports
 from tests.conftest import MOBILE, sign_in_verified
 
 Filer = Callable[..., Grievance]
@@ -174,28 +178,106 @@ def test_the_page_is_for_monitors_pmo_and_assessors_only(
     for role in ("health_secretary", "medical_head", "medical_officer"):
         sign_in_verified(client, officials[role].user)
         assert client.get("/workspace/reports/").status_code == 404, role
-        assert client.get("/workspace/reports/?period=month&format=csv").status_code == 404, role
+        assert client.get("/workspace/reports/1/download/").status_code == 404, role
     client.logout()
     assert client.get("/workspace/reports/").status_code == 302
 
 
-def test_the_page_offers_downloads_generated_on_request(
-    caseload: dict[str, Any], client: Client, officials: dict[str, Official],
+def test_the_page_queues_reports_and_the_worker_generates_them(
+    caseload: dict[str, Any], client: Client, officials: dict[str, Official], settings: Any, tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
     sign_in_verified(client, officials["monitor"].user)
-    html = client.get("/workspace/reports/?period=month").content.decode()  # the last complete month: March
-    assert "Report from 1 March 2026 to 31 March 2026" in html
-    assert 'href="?period=month&amp;format=xlsx"' in html
-    response = client.get("/workspace/reports/?period=month&format=csv")
+    with django_capture_on_commit_callbacks(execute=True):  # the task is enqueued once the row is committed
+        response = client.post("/workspace/reports/", {"period": "month", "format": "csv"})  # last complete month
+    assert response.status_code == 302
+    report = GeneratedReport.objects.get()
+    assert (report.period_kind, report.start, report.end, report.format, report.status, report.requested_by) == (
+        "month", date(2026, 3, 1), date(2026, 3, 31), "csv", "queued", officials["monitor"])
+    assert DBTaskResult.objects.filter(task_path=generate_report.module_path, args_kwargs__args=[report.pk]).exists()
+    html = client.get("/workspace/reports/").content.decode()
+    assert "being prepared — reload to see progress" in html and 'http-equiv="refresh"' in html
+
+    assert generate_report.call(report.pk) == "done"
+    assert generate_report.call(report.pk) == "skipped"  # claimed once only
+    html = client.get("/workspace/reports/").content.decode()
+    assert 'http-equiv="refresh"' not in html
+    url = f"/workspace/reports/{report.pk}/download/"
+    assert url in html
+    response = client.get(url)
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="ekaasel-report-2026-03-01-2026-03-31.csv"' in response["Content-Disposition"]
-    assert f"ministry,{HEALTH},2,1," in response.content.decode("utf-8-sig")
-    response = client.get("/workspace/reports/?period=quarter&day=2026-02-01&format=xlsx")
-    assert load_workbook(io.BytesIO(response.content))["Ministry"]["B2"].value == 2
-    response = client.get("/workspace/reports/?period=custom&start=2026-03-01&end=2026-03-15&format=pdf")
-    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
-    html = client.get("/workspace/reports/?period=custom&start=2026-03-15&end=2026-03-01&format=pdf").content.decode()
-    assert "The end date must be on or after the start date." in html  # an invalid range: the form, no file
+    assert f"ministry,{HEALTH},2,1," in b"".join(response.streaming_content).decode("utf-8-sig")
+
+    client.post("/workspace/reports/", {"period": "quarter", "day": "2026-02-01", "format": "xlsx"})
+    client.post("/workspace/reports/",
+                {"period": "custom", "start": "2026-03-01", "end": "2026-03-15", "format": "pdf"})
+    xlsx, pdf = GeneratedReport.objects.get(format="xlsx"), GeneratedReport.objects.get(format="pdf")
+    assert (pdf.period_kind, pdf.start, pdf.end) == ("range", date(2026, 3, 1), date(2026, 3, 15))
+    generate_report.call(xlsx.pk), generate_report.call(pdf.pk)
+    response = client.get(f"/workspace/reports/{xlsx.pk}/download/")
+    assert load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Ministry"]["B2"].value == 2
+    response = client.get(f"/workspace/reports/{pdf.pk}/download/")
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+    html = client.post("/workspace/reports/", {"period": "custom", "start": "2026-03-15", "end": "2026-03-01",
+                                               "format": "pdf"}).content.decode()
+    assert "The end date must be on or after the start date." in html  # an invalid range: the form, nothing queued
+    assert GeneratedReport.objects.count() == 3
+
+    sign_in_verified(client, officials["pmo"].user)
+    response = client.get(url)
+    response.close()
+    assert response.status_code == 200
+    sign_in_verified(client, officials["medical_officer"].user)
+    assert client.get(url).status_code == 404
+    assert client.post("/workspace/reports/", {"period": "month", "format": "csv"}).status_code == 404
+    assert GeneratedReport.objects.count() == 3
+
+
+def test_a_failed_generation_is_recorded_with_its_error(
+    caseload: dict[str, Any], client: Client, officials: dict[str, Official], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(data: ReportData) -> bytes:
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setitem(periodic.RENDERERS, "pdf", (broken, "application/pdf"))
+    report = GeneratedReport.objects.create(period_kind="month", start=date(2026, 3, 1), end=date(2026, 3, 31),
+                                            format="pdf", created_at=timezone.now())
+    assert generate_report.call(report.pk) == "failed"
+    report.refresh_from_db()
+    assert report.status == "failed" and "renderer exploded" in report.error and report.finished_at
+    assert not report.file
+    sign_in_verified(client, officials["monitor"].user)
+    html = client.get("/workspace/reports/").content.decode()
+    assert "failed" in html and 'http-equiv="refresh"' not in html
+    assert client.get(f"/workspace/reports/{report.pk}/download/").status_code == 404
+
+
+def test_scheduled_reports_are_created_once_per_period_even_if_the_job_runs_twice(
+    db: None, django_capture_on_commit_callbacks: Any,
+) -> None:
+    with time_machine.travel(at(2, month=3), tick=False):  # not the first day after a period: nothing
+        assert schedule_periodic_reports() == 0
+    with (time_machine.travel(timezone.make_aware(datetime(2026, 4, 1, 0, 30)), tick=False),
+          django_capture_on_commit_callbacks(execute=True)):
+        job = next(j for j in worker_jobs(worker_id="w1") if j.name == "schedule_periodic_reports")
+        job.run()
+        job.run()
+        assert schedule_periodic_reports() == 0
+    # 1 April: March and the first quarter ended, in the three formats each.
+    assert sorted(GeneratedReport.objects.values_list("period_kind", "start", "end", "format", "scheduled")) == sorted(
+        (kind, start, end, fmt, True)
+        for kind, start, end in [("month", date(2026, 3, 1), date(2026, 3, 31)),
+                                 ("quarter", date(2026, 1, 1), date(2026, 3, 31))]
+        for fmt in ("csv", "xlsx", "pdf"))
+    assert DBTaskResult.objects.filter(task_path=generate_report.module_path).count() == 6
+    assert GeneratedReport.objects.filter(requested_by__isnull=False).count() == 0
+    with time_machine.travel(timezone.make_aware(datetime(2027, 1, 1, 9, 0)), tick=False):
+        assert schedule_periodic_reports() == 9  # December, the fourth quarter and the year 2026
+        assert schedule_periodic_reports() == 0
 
 
 def test_pdf_renders_dzongkha_names_with_a_dzongkha_font(march: ReportData) -> None:

@@ -1,22 +1,26 @@
-"""PSGRD periodic reports in the workspace: choose a period, download it as CSV, XLSX or PDF.
+"""PSGRD periodic reports in the workspace: ask for a period as CSV, XLSX or PDF, and the archive.
 
-For monitors (PSGRD), the PMO and assessors; anyone else gets a 404. The report is generated on
-request from the summary tables (a fixed number of queries whatever the number of grievances).
+For monitors (PSGRD), the PMO and assessors; anyone else gets a 404. Asking for a report queues it:
+the worker generates the file (`reports.tasks.generate_report`), so a long yearly PDF never holds the
+web request. The archive lists every report, asked for or scheduled, with who asked, when, its
+status and, once done, a download link.
 """
 
 from datetime import date
 from typing import Any
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ekaasel.core import clock
 from ekaasel.identity.models import Role
 from ekaasel.reports import periodic
+from ekaasel.reports.models import GeneratedReport
+from ekaasel.reports.tasks import request_report
 from ekaasel.workspace.access import current_official, official_required
 
 REPORT_ROLES = (Role.MONITOR, Role.PMO, Role.ASSESSOR)
@@ -37,6 +41,7 @@ class ReportPeriodForm(forms.Form):
     day = _date(_("Any day in the month, quarter or year"), _("Leave empty for the last complete one."))
     start = _date(_("From (date range)"))
     end = _date(_("To (date range)"))
+    format = forms.ChoiceField(label=_("Format"), choices=GeneratedReport.Format.choices, initial="pdf")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "report_%s")
@@ -67,31 +72,48 @@ class ReportPeriodForm(forms.Form):
         return periodic.period_bounds(kind, date.fromordinal(current_start.toordinal() - 1))
 
 
-@never_cache
-@require_safe
-@official_required
-def reports(request: HttpRequest) -> HttpResponse:
-    """The period form and download links; with ?format=csv|xlsx|pdf, the report file itself."""
+ARCHIVE_SIZE = 50
+
+
+def _report_official(request: HttpRequest) -> Any:
     official = current_official(request)
     if official.role not in REPORT_ROLES:
         raise Http404
-    form = ReportPeriodForm(request.GET or None)
-    bounds = form.bounds(clock.today()) if form.is_bound and form.is_valid() else None
-    file_format = request.GET.get("format", "")
-    if bounds is not None and file_format in periodic.RENDERERS:
-        render_file, content_type = periodic.RENDERERS[file_format]
-        data = periodic.build_report(start=bounds[0], end=bounds[1], now=clock.now())
-        response = HttpResponse(render_file(data), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{periodic.file_name(data, file_format)}"'
-        return response
-    query = request.GET.copy()
-    query.pop("format", None)
-    downloads = [(name, label, f"?{query.urlencode()}&format={name}") for name, label in
-                 (("pdf", "PDF"), ("xlsx", "XLSX"), ("csv", "CSV"))] if bounds else []
+    return official
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@official_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """The form that queues a report, and the archive of reports (refreshing itself while one is pending)."""
+    official = _report_official(request)
+    form = ReportPeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start, end = form.bounds(clock.today())
+        period = form.cleaned_data["period"]
+        request_report(period_kind="range" if period == "custom" else period, start=start, end=end,
+                       file_format=form.cleaned_data["format"], requested_by=official)
+        return redirect("workspace:reports")
+    archive = list(GeneratedReport.objects.select_related("requested_by__user")[:ARCHIVE_SIZE])
     return render(request, "workspace/reports.html", {
         "official": official,
         "form": form,
-        "bounds": bounds,
-        "downloads": downloads,
+        "archive": archive,
+        "pending": any(report.pending for report in archive),
         "page_has_errors": bool(form.is_bound and form.errors),
     })
+
+
+@never_cache
+@require_safe
+@official_required
+def download(request: HttpRequest, report_id: int) -> FileResponse:
+    """The file of a generated report (same roles as the page)."""
+    _report_official(request)
+    report = get_object_or_404(GeneratedReport, pk=report_id, status=GeneratedReport.Status.DONE)
+    if not report.file:
+        raise Http404
+    content_type = periodic.RENDERERS[report.format][1]
+    return FileResponse(report.file.open("rb"), as_attachment=True,
+                        filename=(report.file.name or "").rsplit("/", 1)[-1], content_type=content_type)
