@@ -229,8 +229,10 @@ def test_the_page_queues_reports_and_the_worker_generates_them(
 
     sign_in_verified(client, officials["pmo"].user)
     response = client.get(url)
-    response.close()
     assert response.status_code == 200
+    # Read to the end through the test client's wrapper (closing it directly would close the test's
+    # database connection on PostgreSQL).
+    assert b"".join(response.streaming_content)
     sign_in_verified(client, officials["medical_officer"].user)
     assert client.get(url).status_code == 404
     assert client.post("/workspace/reports/", {"period": "month", "format": "csv"}).status_code == 404
