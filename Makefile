@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ekaasel
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres messages messages-update bench-sms test-gateway-soak clean
+.PHONY: run test lint typecheck test-sqlite test-postgres messages messages-update bench-sms clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@interpreter=$$(scripts/find-python) || exit 1; \
@@ -38,7 +38,7 @@ test-sqlite: $(VENV)/.installed messages
 # The workflow again on PostgreSQL. Required when CI=true; skipped with a notice otherwise if no server answers.
 test-postgres: $(VENV)/.installed messages
 	@if $(PY) scripts/database-answers "$(TEST_DATABASE_URL)"; then \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -m "not e2e and not gateway_soak" $(PYTEST_ARGS); \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL does not answer at $(TEST_DATABASE_URL) and CI=true: failing." >&2; exit 1; \
 	else \
@@ -46,10 +46,6 @@ test-postgres: $(VENV)/.installed messages
 	fi
 
 test: lint typecheck test-sqlite test-postgres
-
-# Real-gateway tests that are not yet reliable enough for every run (see tests/kannel/test_gateway.py).
-test-gateway-soak: $(VENV)/.installed
-	$(PY) -m pytest -m gateway_soak tests/kannel $(PYTEST_ARGS)
 
 # SMS throughput end to end (outbox → worker → Kannel → fakesmsc); needs kannel and kannel-extras.
 bench-sms: $(VENV)/.installed

@@ -212,8 +212,13 @@ max-messages = 0
         self._stop("smsbox")
 
     def start_fakesmsc(self) -> None:
-        """Connect the phone side of the out SMSC; everything Kannel sends shows in fakesmsc_log."""
-        wait_for_port(self.out_port)
+        """Connect the phone side of the out SMSC; everything Kannel sends shows in fakesmsc_log.
+
+        Never probe the fake SMSC's port by connecting to it: bearerbox takes any connection there for
+        the phone side, hands it the messages it holds, and they are gone with the probe's socket (the
+        fake protocol has no acknowledgements). Its status page says when the SMSC listens.
+        """
+        self.wait_smsc_listed("out")
         self._spawn(
             "fakesmsc-out",
             [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.out_port), "-i", "0.01", "-m", "1", PROBE],
@@ -237,6 +242,15 @@ max-messages = 0
             status = response.read().decode("utf-8", "replace")
         match = re.search(rf"^\s*{re.escape(smsc_id)}\[{re.escape(smsc_id)}\]\s+\S+\s+\((\S+)", status, re.M)
         return match[1].rstrip(",") if match else ""
+
+    def wait_smsc_listed(self, smsc_id: str, timeout: float = 15.0) -> None:
+        """Wait until bearerbox lists the SMSC (its listening socket is open), without connecting to it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.smsc_state(smsc_id):
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"bearerbox does not list SMSC {smsc_id}")
 
     def wait_smsc(self, smsc_id: str, *, online: bool, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
