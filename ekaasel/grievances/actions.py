@@ -314,12 +314,21 @@ def grievance_forward(
     department: Department | None = None,
     note: str = "",
     expected_version: int | None = None,
+    service: Service | None = None,
+    district: District | None = None,
 ) -> Grievance:
-    """Send the grievance to the ministry (and department) that must fix it; the due date is set."""
+    """Send the grievance to the ministry (and department) that must fix it; the due date is set.
+
+    The assessor may classify it on the way: `service` and `district` (None keeps them) correct what
+    the citizen chose, or fill in what an SMS could not say. The history keeps the old and new values.
+    """
     if department is not None and department.ministry_id != ministry.pk:
         raise InvalidInput(_("That department is not part of the chosen ministry."), field="department")
+    if service is not None and not service.is_active:
+        raise InvalidInput(_("That service is no longer offered; choose another."), field="service")
     step = _begin(grievance_id, actor, Action.FORWARD, expected_version)
     g = step.grievance
+    reclassified = _reclassify(g, service=service, district=district)
     g.ministry = ministry
     g.department = department
     g.assignee = None
@@ -329,16 +338,30 @@ def grievance_forward(
     g.remind_at = step.now + (g.due_at - step.now) * REMIND_AT_FRACTION
     g.reminded_at = None
     g.escalation_level = 0  # a new stage with a new time limit: escalation starts again
+    data: dict[str, Any] = {"ministry": ministry.code, "department": department.code if department else None}
+    if reclassified:
+        data["reclassified"] = reclassified
     event = _finish(
         step, actor,
         ["ministry", "department", "assignee", "is_returned", "forwarded_at", "due_at", "remind_at",
-         "reminded_at", "escalation_level"],
-        note=note, internal=True,
-        data={"ministry": ministry.code, "department": department.code if department else None},
+         "reminded_at", "escalation_level", "service", "district"],
+        note=note, internal=True, data=data,
     )
     _notify_citizen(g, event, "forwarded", agency=_agency_name(g), due_date=_due_text(g))
     _notify_officials(g, event, NoticeKind.NEW_GRIEVANCE, recipients.agency_heads(g))
     return g
+
+
+def _reclassify(g: Grievance, *, service: Service | None, district: District | None) -> dict[str, list[str | None]]:
+    """Set a new service and district on `g`; what changed, as {"service": [old code, new code], …}."""
+    changed: dict[str, list[str | None]] = {}
+    if service is not None and service.pk != g.service_id:
+        changed["service"] = [g.service.code if g.service is not None else None, service.code]
+        g.service = service
+    if district is not None and district.pk != g.district_id:
+        changed["district"] = [g.district.code, district.code]
+        g.district = district
+    return changed
 
 
 @transaction.atomic

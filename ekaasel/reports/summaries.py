@@ -32,7 +32,7 @@ from django.utils import timezone
 from ekaasel.core.calendar import working_days_between
 from ekaasel.grievances.models import Grievance, GrievanceEvent
 from ekaasel.grievances.states import AGENCY_STATUSES, OPEN_STATUSES, Action, Status
-from ekaasel.organisations.models import Department, Holiday, Ministry, Service
+from ekaasel.organisations.models import Department, District, Holiday, Ministry, Service
 from ekaasel.organisations.selectors import holidays_between
 from ekaasel.reports.models import DAYS_BUCKETS, DailyFigures, OpenFigures, ResolutionDays
 
@@ -146,9 +146,13 @@ def _working_days_with(holidays: Iterable[date]) -> WorkingDays:
 # --- in the action's transaction ------------------------------------------------------------------
 
 
-def _dims(g: Grievance, *, ministry: int | None, department: int | None) -> Dims:
-    return Dims(ministry or 0, department or 0, g.service_id or 0, g.district_id, str(g.channel),
-                str(g.problem_kind))
+_UNSET = -1
+
+
+def _dims(g: Grievance, *, ministry: int | None, department: int | None, service: int | None = _UNSET,
+          district: int = _UNSET) -> Dims:
+    return Dims(ministry or 0, department or 0, (g.service_id if service == _UNSET else service) or 0,
+                g.district_id if district == _UNSET else district, str(g.channel), str(g.problem_kind))
 
 
 def record_transition(grievance: Grievance, from_status: Status | None, to_status: Status, now: datetime) -> None:
@@ -163,8 +167,11 @@ def record_transition(grievance: Grievance, from_status: Status | None, to_statu
     after = _dims(grievance, ministry=grievance.ministry_id, department=grievance.department_id)
     before = after
     if from_status in OPEN_STATUSES and to_status in (Status.FORWARDED, Status.SUBMITTED):
-        stored = Grievance.objects.filter(pk=grievance.pk).values_list("ministry_id", "department_id").get()
-        before = _dims(grievance, ministry=stored[0], department=stored[1])
+        # A forwarding may also reclassify the service and district: the open count leaves the old ones.
+        stored = Grievance.objects.filter(pk=grievance.pk).values_list(
+            "ministry_id", "department_id", "service_id", "district_id").get()
+        before = _dims(grievance, ministry=stored[0], department=stored[1], service=stored[2],
+                       district=stored[3])
     limit = 0
     if to_status == Status.RESOLVED and from_status in AGENCY_STATUSES:
         ministry_days = Ministry.objects.filter(pk=grievance.ministry_id or 0).values_list(
@@ -232,12 +239,26 @@ def recount() -> Effects:
     ministry_days = dict(Ministry.objects.values_list("id", "resolution_working_days"))
     service_days = dict(Service.objects.values_list("id", "resolution_working_days"))
     working_days = _working_days_with(Holiday.objects.values_list("date", flat=True))
+    service_ids = dict(Service.objects.values_list("code", "id"))
+    district_ids = dict(District.objects.values_list("code", "id"))
     grievances: dict[int, dict[str, Any]] = {
         row["id"]: dict(row) for row in Grievance.objects.values("id", "service_id", "district_id", "channel",
                                                              "problem_kind").iterator()
     }
+    # A grievance reclassified at forwarding was counted under its first service and district until then.
+    first_class: dict[int, dict[str, int | None]] = {}
+    reclassifications = (
+        GrievanceEvent.objects.filter(action=Action.FORWARD, data__has_key="reclassified")
+        .order_by("grievance_id", "created_at", "id").values_list("grievance_id", "data")
+    )
+    for grievance_id, data in reclassifications.iterator():
+        first = first_class.setdefault(grievance_id, {})
+        for name, ids in (("service", service_ids), ("district", district_ids)):
+            if name in data["reclassified"] and name not in first:
+                first[name] = ids.get(str(data["reclassified"][name][0]))
     found = Effects()
     state: dict[str, Any] = {}
+    row: dict[str, Any] = {}
     current = None
     events = (
         GrievanceEvent.objects.filter(action__in=_REPLAYED)
@@ -247,14 +268,22 @@ def recount() -> Effects:
     for grievance_id, action, from_status, to_status, data, created_at in events.iterator(chunk_size=5000):
         if grievance_id != current:
             current = grievance_id
-            state = {"ministry": 0, "department": 0, "round_start": created_at, "forwarded_at": None}
-        row = grievances[grievance_id]
+            row = grievances[grievance_id]
+            first = first_class.get(grievance_id, {})
+            state = {"ministry": 0, "department": 0, "round_start": created_at, "forwarded_at": None,
+                     "service": first.get("service", row["service_id"]),
+                     "district": first.get("district", row["district_id"])}
 
         before = _replay_dims(state, row)
         if action == Action.FORWARD:
             state["ministry"] = ministry_ids.get(str((data or {}).get("ministry")), 0)
             state["department"] = department_ids.get(str((data or {}).get("department")), 0)
             state["forwarded_at"] = created_at
+            changed = (data or {}).get("reclassified", {})
+            if "service" in changed:
+                state["service"] = service_ids.get(str(changed["service"][1]))
+            if "district" in changed:
+                state["district"] = district_ids.get(str(changed["district"][1]))
         elif action == Action.RETURN:
             state["ministry"] = state["department"] = 0
         elif action == Action.APPEAL:
@@ -265,14 +294,14 @@ def recount() -> Effects:
             to_status=Status(to_status), before=before, after=_replay_dims(state, row), now=created_at,
             round_start=state["round_start"], forwarded_at=state["forwarded_at"], rating=rating,
             resolution_limit=resolution_limit(ministry_days.get(state["ministry"]),
-                                              service_days.get(row["service_id"])),
+                                              service_days.get(state["service"])),
         )
         effects(moment, working_days, found)
     return found
 
 
 def _replay_dims(state: dict[str, Any], row: dict[str, Any]) -> Dims:
-    return Dims(state["ministry"], state["department"], row["service_id"] or 0, row["district_id"], row["channel"],
+    return Dims(state["ministry"], state["department"], state["service"] or 0, state["district"], row["channel"],
                 row["problem_kind"])
 
 

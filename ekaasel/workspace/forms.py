@@ -33,6 +33,11 @@ class DepartmentChoiceField(forms.ModelChoiceField[Department]):
         return f"{obj.ministry.name} — {obj.name}"
 
 
+class ServiceChoiceField(forms.ModelChoiceField[Service]):
+    def label_from_instance(self, obj: Service) -> str:
+        return f"{obj.ministry.name} — {obj.name}"
+
+
 class OfficialChoiceField(forms.ModelChoiceField[Official]):
     def label_from_instance(self, obj: Official) -> str:
         name = obj.user.get_full_name() or obj.user.get_username()
@@ -161,6 +166,16 @@ class ForwardForm(GrievanceActionForm):
         queryset=Department.objects.filter(is_active=True).select_related("ministry"),
         required=False, empty_label=_("The whole ministry"),
         help_text=_("Choose a department of the ministry above, or leave it to the ministry."),
+    )
+    service = ServiceChoiceField(
+        label=_("Public service"), queryset=Service.objects.filter(is_active=True).select_related("ministry"),
+        required=False, empty_label=_("Not a listed service"),
+        help_text=_("Correct the service if the citizen chose the wrong one (grievances sent by SMS have none)."),
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"), queryset=District.objects.order_by("name"), required=False,
+        empty_label=_("Keep the district given"),
+        help_text=_("Correct the district where the problem is, if the citizen's choice was wrong."),
     )
     note = _note()
 

@@ -165,6 +165,10 @@ def test_assessor_actions(api, org, officials, file_grievance, official_auth):
     assert_error(post_json(api, fwd_url, {}, **auth), 422, "invalid_input", "ministry")
     assert_error(api.post(fwd_url, "{oops", content_type="application/json", **auth), 400, "bad_request")
     assert_error(post_json(api, fwd_url, {"ministry": "moh", "version": 99}, **auth), 409, "stale")
+    assert_error(post_json(api, fwd_url, {"ministry": "moh", "service": "nope"}, **auth),
+                 422, "invalid_input", "service")
+    assert_error(post_json(api, fwd_url, {"ministry": "moh", "district": "nope"}, **auth),
+                 422, "invalid_input", "district")
     sent = post_json(api, fwd_url, {"ministry": "moh", "department": "dms", "version": fifth.version}, **auth)
     assert sent.status_code == 200, sent.content
     body = sent.json()
@@ -223,3 +227,14 @@ def test_pmo_escalates_and_takes_up(api, officials, file_grievance, official_aut
     assert taken["pmo_following"] is True and "take-up" not in taken["available_actions"]
     assert_error(post_json(api, f"{url}/take-up", {}, **pmo), 409, "invalid_transition")
     assert_error(post_json(api, f"{url}/take-up", {}, **official_auth("assessor")), 403, "not_permitted")
+
+
+def test_forwarding_through_the_api_can_classify_the_service(api, org, officials, file_grievance, official_auth):
+    auth = official_auth("assessor")
+    g = file_grievance(service=None)
+    sent = post_json(api, f"{BASE}/{g.application_id}/forward",
+                     {"ministry": "mowhs", "service": "road-cutting-permit", "district": "thimphu"}, **auth)
+    assert sent.status_code == 200, sent.content
+    g.refresh_from_db()
+    assert g.service == org["road_permit"] and g.district == org["thimphu"]
+    assert g.events.get(action="forward").data["reclassified"] == {"service": [None, "road-cutting-permit"]}

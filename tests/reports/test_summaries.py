@@ -18,7 +18,7 @@ from ekaasel.grievances import actions
 from ekaasel.grievances.models import Channel, Grievance, ProblemKind
 from ekaasel.grievances.permissions import Actor
 from ekaasel.identity.models import Official
-from ekaasel.organisations.models import Holiday
+from ekaasel.organisations.models import District, Holiday
 from ekaasel.reports.models import DailyFigures, OpenFigures
 from ekaasel.reports.summaries import normalised, open_recount, recount, stored
 from tests.conftest import MOBILE
@@ -26,9 +26,9 @@ from tests.conftest import MOBILE
 START = timezone.make_aware(datetime(2026, 3, 2, 9, 0))
 
 # Repeated verbs are drawn more often: most random steps should be possible in the state they meet.
-VERBS = ("submit", "forward_health", "forward_medical", "forward_roads", "forward_health", "forward_roads", "ask",
-         "answer", "reject", "duplicate", "direct", "ack", "ack", "assign", "return", "resolve", "resolve", "resolve",
-         "escalate", "rate", "rate", "close", "appeal", "appeal", "withdraw", "wait")
+VERBS = ("submit", "forward_health", "reclassify", "forward_medical", "forward_roads", "forward_health",
+         "forward_roads", "ask", "answer", "reject", "duplicate", "direct", "ack", "ack", "assign", "return",
+         "resolve", "resolve", "resolve", "escalate", "rate", "rate", "close", "appeal", "appeal", "withdraw", "wait")
 
 steps = st.lists(
     st.tuples(st.sampled_from(VERBS), st.integers(0, 3), st.integers(1, 5), st.integers(0, 12)),
@@ -48,7 +48,7 @@ def _run(step: tuple[str, int, int, int], ids: list[int], org: dict[str, Any], o
     if verb == "submit":
         g = actions.grievance_submit(
             national_id="10101001234", applicant_name="Karma Wangchuk", mobile=MOBILE,
-            service=org["referral"] if number % 2 else org["road_permit"],
+            service=None if number == 5 else org["referral"] if number % 2 else org["road_permit"],
             problem_kind=list(ProblemKind)[number % 5], subject="Subject", description="Description",
             district=org["thimphu"], channel=list(Channel)[number % 5],
         )
@@ -66,6 +66,12 @@ def _run(step: tuple[str, int, int, int], ids: list[int], org: dict[str, Any], o
         actions.grievance_forward(grievance_id=pk, actor=assessor, ministry=org["health"], department=org["medical"])
     elif verb == "forward_roads":
         actions.grievance_forward(grievance_id=pk, actor=assessor, ministry=org["works"], department=org["roads"])
+    elif verb == "reclassify":
+        # The assessor corrects the service and the district on the way (an SMS grievance has no service).
+        service = org["road_permit"] if g.service_id == org["referral"].pk else org["referral"]
+        district = District.objects.exclude(pk=g.district_id).order_by("pk").first()
+        actions.grievance_forward(grievance_id=pk, actor=assessor, ministry=service.ministry, service=service,
+                                  district=district)
     elif verb == "ask":
         actions.grievance_ask_info(grievance_id=pk, actor=assessor, question="Which office?")
     elif verb == "answer":
@@ -112,6 +118,7 @@ def test_summaries_equal_a_full_recount_after_any_sequence_of_actions(
     try:
         with transaction.atomic():
             Holiday.objects.get_or_create(date=START.date() + timedelta(days=3), defaults={"name": "Holiday"})
+            District.objects.get_or_create(code="paro", defaults={"name": "Paro"})
             ids: list[int] = []
             now = START
             # A few grievances first, so most steps act on something.
@@ -140,4 +147,20 @@ def test_rebuild_command_restores_the_tables(
     call_command("rebuild_summaries", stdout=out)
     assert "2 grievances received" in out.getvalue()
     assert normalised(stored()) == expected
+    assert_summaries_equal_recount()
+
+
+def test_a_reclassified_grievance_moves_its_open_count_to_the_new_service_and_district(
+    file_grievance: Any, officials: dict[str, Official], org: dict[str, Any],
+) -> None:
+    paro = District.objects.create(code="paro", name="Paro")
+    g = file_grievance(service=None, channel=Channel.SMS)
+    actions.grievance_forward(grievance_id=g.pk, actor=Actor.of_official(officials["assessor"]),
+                              ministry=org["works"], service=org["road_permit"], district=paro)
+    open_rows = {(row.service, row.district, row.status): row.count for row in OpenFigures.objects.all()}
+    assert open_rows[(org["road_permit"].pk, paro.pk, "forwarded")] == 1
+    assert open_rows.get((0, org["thimphu"].pk, "submitted"), 0) == 0
+    # Filed without a service in Thimphu: the day's "received" stays where it was counted.
+    received = DailyFigures.objects.get(received=1)
+    assert (received.service, received.district) == (0, org["thimphu"].pk)
     assert_summaries_equal_recount()

@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from ekaasel.grievances import actions
 from ekaasel.grievances.application_id import ApplicationId
-from ekaasel.grievances.models import Grievance
+from ekaasel.grievances.models import Channel, Grievance
 from ekaasel.grievances.permissions import Actor
 from ekaasel.grievances.states import Status
 from ekaasel.identity.models import Official
+from ekaasel.organisations.models import District
 
 Filer = Callable[..., Grievance]
 
@@ -139,6 +140,44 @@ def test_forward_from_the_page_changes_the_state_and_the_history(
     assert "Submitted → Forwarded to the agency" in page
     assert "For the referral desk" in page
     assert offered(client.get(page_url(grievance))) == {"note"}
+
+
+def test_the_assessor_classifies_an_sms_grievance_while_forwarding_it(
+    signed_in: SignIn, officials: dict[str, Official], file_grievance: Filer, org: dict
+) -> None:
+    paro = District.objects.create(code="paro", name="Paro")
+    grievance = file_grievance(service=None, channel=Channel.SMS)
+    client = signed_in(officials["assessor"])
+    form = client.get(page_url(grievance)).content.decode()
+    assert 'name="service"' in form and 'name="district"' in form
+    assert re.search(rf'<option value="{org["thimphu"].pk}" selected>Thimphu</option>', form)
+
+    response = client.post(action_url(grievance, "forward"), {
+        "version": grievance.version, "ministry": org["works"].pk, "department": org["roads"].pk,
+        "service": org["road_permit"].pk, "district": paro.pk,
+    })
+
+    assert response.status_code == 302
+    grievance.refresh_from_db()
+    assert (grievance.service, grievance.district) == (org["road_permit"], paro)
+    # The road-cutting permit has its own limit of 5 working days, not the ministry's default.
+    assert grievance.due_at is not None
+    page = client.get(page_url(grievance)).content.decode()
+    assert "Service changed: none → road-cutting-permit" in page
+    assert "District changed: thimphu → paro" in page
+
+
+def test_forwarding_without_choosing_keeps_the_service_and_district(
+    signed_in: SignIn, officials: dict[str, Official], file_grievance: Filer, org: dict
+) -> None:
+    grievance = file_grievance()
+    signed_in(officials["assessor"]).post(action_url(grievance, "forward"), {
+        "version": grievance.version, "ministry": org["health"].pk, "service": "", "district": "",
+    })
+    grievance.refresh_from_db()
+    assert grievance.status == Status.FORWARDED
+    assert (grievance.service, grievance.district) == (org["referral"], org["thimphu"])
+    assert "reclassified" not in grievance.events.get(action="forward").data
 
 
 def test_department_of_another_ministry_is_refused_next_to_the_field(

@@ -125,8 +125,20 @@ def _forward(g: Grievance, actor: Actor, official: Official, d: ForwardIn) -> Gr
         if department is None:
             raise ApiError(422, "invalid_input", _("There is no such department."),
                            fields={"department": [_("There is no such department.")]})
+    service = None
+    if d.service:
+        service = Service.objects.filter(code=d.service, is_active=True).first()
+        if service is None:
+            raise ApiError(422, "invalid_input", _("There is no such service."),
+                           fields={"service": [_("There is no such service.")]})
+    district = None
+    if d.district:
+        district = District.objects.filter(code=d.district).first()
+        if district is None:
+            raise ApiError(422, "invalid_input", _("There is no such district."),
+                           fields={"district": [_("There is no such district.")]})
     return actions.grievance_forward(grievance_id=g.pk, actor=actor, ministry=ministry, department=department,
-                                     note=d.note, expected_version=d.version)
+                                     note=d.note, expected_version=d.version, service=service, district=district)
 
 
 def _mark_duplicate(g: Grievance, actor: Actor, official: Official, d: MarkDuplicateIn) -> Grievance:

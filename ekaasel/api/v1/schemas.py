@@ -274,6 +274,8 @@ class RequiredNoteIn(Schema):
 class ForwardIn(Schema):
     ministry: str = Field(max_length=20)
     department: str | None = Field(None, max_length=30)
+    service: str | None = Field(None, max_length=40, description="Reclassify: the service's code (none keeps it).")
+    district: str | None = Field(None, max_length=20, description="Reclassify: the district's code (none keeps it).")
     note: str = Field("", max_length=5000)
     version: int | None = None
 

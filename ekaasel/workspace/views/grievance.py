@@ -65,7 +65,7 @@ ACTIONS: dict[str, ActionSpec] = {
         wf.ForwardForm,
         lambda g, actor, _o, d: actions.grievance_forward(
             grievance_id=g.pk, actor=actor, ministry=d["ministry"], department=d["department"], note=d["note"],
-            expected_version=d["version"]),
+            expected_version=d["version"], service=d["service"], district=d["district"]),
         gettext_lazy("Forward"), gettext_lazy("Forward"), gettext_lazy("The grievance was forwarded."),
     ),
     Action.RESOLVE: ActionSpec(
@@ -161,6 +161,8 @@ def available_actions(official: Official, grievance: Grievance) -> list[str]:
 def _make_form(name: str, grievance: Grievance, data: Any = None) -> wf.GrievanceActionForm:
     form_class = ACTIONS[name].form_class
     kwargs: dict[str, Any] = {"initial": {"version": grievance.version}}
+    if form_class is wf.ForwardForm:
+        kwargs["initial"] |= {"service": grievance.service_id, "district": grievance.district_id}
     if form_class is wf.AssignForm:
         kwargs["assignees"] = officials_assignable_to(grievance=grievance)
     return form_class(data, **kwargs)
