@@ -5,13 +5,10 @@ the second factor completes the sign-in (``auth.login`` then ``django_otp.login`
 alone opens nothing, not even the Django admin. django-axes counts failed passwords and failed codes.
 """
 
-import base64
 import re
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-import segno
 from axes.helpers import get_cool_off
 from django import forms
 from django.conf import settings
@@ -28,10 +25,12 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ekaasel.core import clock
+from ekaasel.identity import authenticator
+from ekaasel.identity.authenticator import CodeCheck
 from ekaasel.workspace.access import official_for
 
 PENDING_USER = "workspace_pending_user"
@@ -41,7 +40,6 @@ PENDING_FAILURES = "workspace_pending_failures"
 # How long a proven password waits for its code, and how many wrong codes it survives.
 PENDING_SECONDS = 300
 MAX_CODE_FAILURES = 5
-SETUP_DEVICE_NAME = "Authenticator app"
 
 WRONG_CREDENTIALS = gettext_lazy("The username or password is not right. Check them and try again.")
 NOT_AN_OFFICIAL = gettext_lazy("This account is not an official's account of the workspace.")
@@ -125,12 +123,6 @@ def _complete_sign_in(request: HttpRequest, user: Any, device: TOTPDevice) -> Ht
     return HttpResponseRedirect(destination)
 
 
-def _all_throttled(devices: Iterable[TOTPDevice]) -> bool:
-    """django-otp slows guessing: after a wrong code a device refuses codes for a growing moment."""
-    allowed = [device.verify_is_allowed()[0] for device in devices]
-    return bool(allowed) and not any(allowed)
-
-
 def _count_code_failure(request: HttpRequest, user: Any) -> bool:
     """Record a wrong code (django-axes counts it like a wrong password). True if the sign-in must restart."""
     user_login_failed.send(
@@ -182,39 +174,17 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("workspace:second_factor_setup"))
     form = CodeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        if _all_throttled(TOTPDevice.objects.filter(user=user, confirmed=True)):
+        result, device = authenticator.check_sign_in_code(user, form.cleaned_data["code"])
+        if result is CodeCheck.WAIT:
             form.add_error("code", WAIT)
             return render(request, "workspace/auth/code.html", {"form": form})
-        device = match_token(user, form.cleaned_data["code"])
-        if isinstance(device, TOTPDevice):
+        if result is CodeCheck.ACCEPTED and device is not None:
             return _complete_sign_in(request, user, device)
         if _count_code_failure(request, user):
             _forget_pending(request)
             return _start_again(request, expired=True)
         form.add_error("code", WRONG_CODE)
     return render(request, "workspace/auth/code.html", {"form": form})
-
-
-def _setup_device(user: Any) -> TOTPDevice:
-    """The official's unconfirmed device being set up; the same secret on every reload until confirmed."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=SETUP_DEVICE_NAME, confirmed=False)
-    return device
-
-
-def readable_secret(device: TOTPDevice) -> str:
-    """The secret as the apps want it typed: base32, in groups of four."""
-    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def qr_svg(device: TOTPDevice) -> str:
-    """An inline SVG QR code of the otpauth:// address, with a title for screen readers."""
-    svg: str = segno.make(device.config_url, error="m").svg_inline(
-        scale=5, title=_("QR code for your authenticator app"), border=4
-    )
-    return svg
 
 
 @csrf_protect
@@ -226,24 +196,24 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
         return _start_again(request, expired=request.method == "POST")
     if user_has_device(user):
         return HttpResponseRedirect(reverse("workspace:sign_in_code"))
-    device = _setup_device(user)
+    device = authenticator.device_being_set_up(user)
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid() and _all_throttled([device]):
-        form.add_error("code", WAIT)
-    elif form.is_bound and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
+    if form.is_bound and form.is_valid():
+        result = authenticator.confirm_device(device, form.cleaned_data["code"])
+        if result is CodeCheck.ACCEPTED:
             return _complete_sign_in(request, user, device)
-        if _count_code_failure(request, user):
+        if result is CodeCheck.WAIT:
+            form.add_error("code", WAIT)
+        elif _count_code_failure(request, user):
             _forget_pending(request)
             return _start_again(request, expired=True)
-        form.add_error("code", WRONG_CODE)
+        else:
+            form.add_error("code", WRONG_CODE)
     return render(
         request,
         "workspace/auth/setup.html",
-        {"form": form, "secret": readable_secret(device), "qr_svg": qr_svg(device), "issuer": settings.OTP_TOTP_ISSUER},
+        {"form": form, "secret": authenticator.readable_secret(device), "qr_svg": authenticator.qr_svg(device),
+         "issuer": settings.OTP_TOTP_ISSUER},
     )
 
 
