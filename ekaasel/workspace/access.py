@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
-from ekaasel.identity.models import Official
+from ekaasel.identity.models import Official, Role
 
 SIGN_IN_URL_NAME = "workspace:sign_in"
 
@@ -53,3 +53,18 @@ def current_official(request: HttpRequest) -> Official:
     if official is None:
         raise PermissionError("current_official() called for a request without an official")
     return official
+
+
+# What each role finds in the workspace menu; the views refuse the same roles (404).
+NATIONAL_ROLES = (Role.PMO, Role.MONITOR, Role.ASSESSOR)
+REPORT_ROLES = (Role.MONITOR, Role.PMO, Role.ASSESSOR)
+
+
+def has_dashboard(official: Official) -> bool:
+    """National figures for the PMO, PSGRD and the Cabinet Secretariat; his own for a Secretary or HoD."""
+    return official.role in (*NATIONAL_ROLES, Role.SECRETARY, Role.HEAD_OF_DEPARTMENT)
+
+
+def can_read_reports(official: Official) -> bool:
+    """The PSGRD periodic reports and their archive."""
+    return official.role in REPORT_ROLES

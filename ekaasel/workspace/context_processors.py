@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 
 from ekaasel.notifications.selectors import unread_notice_count
-from ekaasel.workspace.access import official_for
+from ekaasel.workspace.access import can_read_reports, has_dashboard, official_for
 
 
 def workspace(request: HttpRequest) -> dict[str, object]:
@@ -13,4 +13,8 @@ def workspace(request: HttpRequest) -> dict[str, object]:
     official = official_for(request.user)
     if official is None:
         return {}
-    return {"unread_notices": unread_notice_count(official=official)}
+    return {
+        "unread_notices": unread_notice_count(official=official),
+        "menu_dashboard": has_dashboard(official),
+        "menu_reports": can_read_reports(official),
+    }
