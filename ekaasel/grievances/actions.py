@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from ekaasel.core import clock
@@ -115,16 +115,18 @@ def _notify_citizen(grievance: Grievance, event: GrievanceEvent, template: str, 
     )
 
 
-def _due_text(g: Grievance) -> str:
+def _due_text(g: Grievance, language: str | None = None) -> str:
+    """The due date as the reader's language writes it (the citizen's for his SMS)."""
     if g.due_at is None:
         return "-"
-    return formats.date_format(timezone.localtime(g.due_at), "j M Y")
+    with translation.override(language or translation.get_language()):
+        return formats.date_format(timezone.localtime(g.due_at), "j M Y")
 
 
-def _agency_name(g: Grievance) -> str:
-    if g.department is not None:
-        return g.department.name
-    return g.ministry.name if g.ministry is not None else ""
+def _agency_name(g: Grievance, language: str | None = None) -> str:
+    """The department (or ministry) handling `g`, named in the reader's language."""
+    with translation.override(language or translation.get_language()):
+        return str(g.department or g.ministry or "")
 
 
 def _notify_officials(
@@ -347,7 +349,7 @@ def grievance_forward(
          "reminded_at", "escalation_level", "service", "district"],
         note=note, internal=True, data=data,
     )
-    _notify_citizen(g, event, "forwarded", agency=_agency_name(g), due_date=_due_text(g))
+    _notify_citizen(g, event, "forwarded", agency=_agency_name(g, g.language), due_date=_due_text(g, g.language))
     _notify_officials(g, event, NoticeKind.NEW_GRIEVANCE, recipients.agency_heads(g))
     return g
 

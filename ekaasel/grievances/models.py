@@ -132,7 +132,7 @@ class Grievance(models.Model):
 
     @property
     def service_label(self) -> str:
-        return self.service.name if self.service_id and self.service else (self.service_other or str(_("Other")))
+        return str(self.service) if self.service_id and self.service else (self.service_other or str(_("Other")))
 
 
 class Attachment(models.Model):

@@ -114,11 +114,12 @@ def _status(argument: str, *, sender: str, language: str) -> tuple[str, dict[str
     last = selectors.history_for_citizen(grievance=grievance).last()
     with translation.override(language):
         last_action = f"{last.get_action_display()} {_date(last.created_at, language)}" if last else "-"
+        agency_name = str(agency) if agency is not None else "-"
     return "sms_status_details", dict(
         application_id=application_id,
         status=status_label,
         due_date=due,
-        agency=agency.name if agency is not None else "-",
+        agency=agency_name,
         last_action=last_action,
     )
 

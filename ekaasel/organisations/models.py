@@ -5,7 +5,15 @@ can adopt the system by changing data, not code.
 """
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+
+def localised(name: str, name_dz: str) -> str:
+    """The Dzongkha name while Dzongkha is active and the catalogue has one; else the English name."""
+    if name_dz and (get_language() or "").startswith("dz"):
+        return name_dz
+    return name
 
 
 class Ministry(models.Model):
@@ -23,7 +31,7 @@ class Ministry(models.Model):
         verbose_name_plural = _("ministries")
 
     def __str__(self) -> str:
-        return self.name
+        return localised(self.name, self.name_dz)
 
 
 class Department(models.Model):
@@ -39,7 +47,7 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
-        return self.name
+        return localised(self.name, self.name_dz)
 
 
 class ServiceDelivery(models.TextChoices):
@@ -70,7 +78,7 @@ class Service(models.Model):
         verbose_name_plural = _("services")
 
     def __str__(self) -> str:
-        return self.name
+        return localised(self.name, self.name_dz)
 
 
 class District(models.Model):
@@ -86,7 +94,7 @@ class District(models.Model):
         verbose_name_plural = _("districts")
 
     def __str__(self) -> str:
-        return self.name
+        return localised(self.name, self.name_dz)
 
 
 class Holiday(models.Model):

@@ -7,7 +7,6 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ekaasel.core.errors import DomainError
@@ -15,7 +14,7 @@ from ekaasel.grievances.application_id import MalformedApplicationId, parse_appl
 from ekaasel.grievances.attachments import ALLOWED_TYPES, check_attachments
 from ekaasel.grievances.models import ProblemKind
 from ekaasel.identity.validation import normalise_mobile, normalise_national_id
-from ekaasel.organisations.models import District, Ministry, Service
+from ekaasel.organisations.models import District, Ministry, Service, localised
 from ekaasel.organisations.selectors import district_list, service_catalogue
 
 OTHER_SERVICE = "other"
@@ -26,9 +25,7 @@ NO_SUCH_GRIEVANCE = _("No grievance has this application ID.")
 
 def local_name(thing: Ministry | Service | District) -> str:
     """The Dzongkha name when the page is in Dzongkha and one is recorded, else the English one."""
-    if (get_language() or "").startswith("dz") and thing.name_dz:
-        return thing.name_dz
-    return thing.name
+    return localised(thing.name, thing.name_dz)
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:

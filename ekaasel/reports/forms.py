@@ -13,7 +13,7 @@ from ekaasel.reports.figures import FigureFilters
 
 class _DepartmentChoiceField(forms.ModelChoiceField[Department]):
     def label_from_instance(self, obj: Department) -> str:
-        return f"{obj.ministry.name} — {obj.name}"
+        return f"{obj.ministry} — {obj}"
 
 
 def _date(label: Any) -> forms.DateField:

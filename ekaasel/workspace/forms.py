@@ -30,12 +30,12 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
 
 class DepartmentChoiceField(forms.ModelChoiceField[Department]):
     def label_from_instance(self, obj: Department) -> str:
-        return f"{obj.ministry.name} — {obj.name}"
+        return f"{obj.ministry} — {obj}"
 
 
 class ServiceChoiceField(forms.ModelChoiceField[Service]):
     def label_from_instance(self, obj: Service) -> str:
-        return f"{obj.ministry.name} — {obj.name}"
+        return f"{obj.ministry} — {obj}"
 
 
 class OfficialChoiceField(forms.ModelChoiceField[Official]):
