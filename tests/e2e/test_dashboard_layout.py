@@ -21,9 +21,9 @@ def test_the_pmo_dashboard_tables_fit_an_office_screen(live_stack: LiveStack, br
     try:
         sign_in(page, live_stack, "pmo")
         for language in ("en", "dz"):
-            page.goto(live_stack.url(f"/workspace/dashboard/?lang={language}"))
             page.context.add_cookies([{"name": "django_language", "value": language, "url": live_stack.base_url}])
-            page.reload()
+            page.goto(live_stack.url("/workspace/dashboard/"))
+            assert page.locator("html").get_attribute("lang") == language
             expect(page.locator("#by-group")).to_be_visible()
             assert page.evaluate(TABLES_TOO_WIDE) == [], language
     finally:
