@@ -23,6 +23,10 @@ urlpatterns = [
     path("", include("ekaasel.portal.urls")),
 ]
 
+# An error outside any view (e.g. saving the session after the database went away) still answers
+# "try again" when the cause is the database, and the site's own error page otherwise.
+handler500 = "ekaasel.core.unavailable.server_error"
+
 if settings.EKAASEL["DEV_TOOLS"]:
     from ekaasel.workspace.dev_views import dev_totp
 

@@ -6,7 +6,10 @@ from typing import Any
 
 import dj_database_url
 from django.conf.locale import LANG_INFO
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from ekaasel.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("EKAASEL_VAR_DIR", BASE_DIR / "var"))
@@ -26,6 +29,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client; none by default.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,7 +56,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id is on every log record of the request, and the access log times it all.
+    "ekaasel.core.request_id.RequestIdMiddleware",
+    # The client's address from X-Forwarded-For when the request comes from a trusted proxy.
+    "ekaasel.core.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "ekaasel.workspace.middleware.WorkspaceIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A lost database connection becomes a 503 "try again" (JSON for the APIs), never a half answer.
+    "ekaasel.core.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires: it locks accounts after repeated failed sign-ins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -93,6 +105,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -106,15 +119,28 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 
-def database_from_env() -> dict[str, object]:
-    """DATABASE_URL chooses the database; the default is an SQLite file under var/."""
+def database_from_env(variable: str = "DATABASE_URL") -> dict[str, object]:
+    """The database at the URL in `variable`; the default is an SQLite file under var/.
+
+    PostgreSQL: DATABASE_POOL=true gives each process a psycopg connection pool (DATABASE_POOL_MIN_SIZE,
+    DATABASE_POOL_MAX_SIZE, DATABASE_POOL_TIMEOUT seconds to wait for a free connection); otherwise a
+    connection is kept DATABASE_CONN_MAX_AGE seconds (default 60).
+    """
     default_url = f"sqlite:///{VAR_DIR / 'ekaasel.sqlite3'}"
-    if "DATABASE_URL" not in os.environ:
+    if variable not in os.environ:
         # The embedded default lives in the git-ignored var/, which a fresh clone does not have yet.
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-    config: dict[str, object] = dict(
-        dj_database_url.parse(os.environ.get("DATABASE_URL", default_url), conn_max_age=60)
-    )
+    config: dict[str, object] = dict(dj_database_url.parse(
+        os.environ.get(variable, default_url), conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    ))
+    if config["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", False):
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": {  # type: ignore[dict-item]
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }}
+        # Django refuses persistent connections with a pool: the pool keeps them.
+        config["CONN_MAX_AGE"] = 0
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # The web process and the worker write concurrently: wait for locks instead of failing,
         # and take the write lock at BEGIN so a transaction never has to upgrade a read lock.
@@ -124,14 +150,40 @@ def database_from_env() -> dict[str, object]:
 
 
 DATABASES = {"default": database_from_env()}
+if "DATABASE_REPLICA_URL" in os.environ:
+    # A PostgreSQL streaming replica for dashboards and reports (ekaasel.core.db_router). In a test run
+    # it mirrors the test database instead of being created.
+    DATABASES["replica"] = {**database_from_env("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["ekaasel.core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-TASKS = {
-    "default": {
+# Background tasks (Django's Tasks API). TASKS_BACKEND=database (default) keeps the queue in the database
+# (django-tasks-db); TASKS_BACKEND=redis puts it on Redis streams (django-tasks-redis) at REDIS_URL, for
+# more workers than one database queue serves. The same tasks and `manage.py run_worker` serve both.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+TASK_BACKENDS: dict[str, dict[str, Any]] = {
+    "database": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
-    }
+    },
+    "redis": {
+        "BACKEND": "django_tasks_redis.RedisTaskBackend",
+        "QUEUES": ["default"],
+        "OPTIONS": {
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "REDIS_KEY_PREFIX": os.environ.get("TASKS_KEY_PREFIX", "ekaasel"),
+            # A task whose worker died is handed to another worker after this long; longer than any task
+            # runs (a drain hands over after 30 s), or a slow task would run twice.
+            "REDIS_CLAIM_TIMEOUT": int(os.environ.get("TASKS_CLAIM_TIMEOUT_SECONDS", "300")),
+            "REDIS_SOCKET_CONNECT_TIMEOUT": 5,
+        },
+    },
 }
+if TASKS_BACKEND not in TASK_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}")
+TASKS = {"default": TASK_BACKENDS[TASKS_BACKEND]}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -147,6 +199,8 @@ LANG_INFO.setdefault(
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("dz", _("Dzongkha"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and number formats for Dzongkha, which Django does not ship (ekaasel/core/formats/dz/formats.py).
+FORMAT_MODULE_PATH = ["ekaasel.core.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Thimphu")
 USE_I18N = True
 USE_TZ = True
@@ -164,15 +218,23 @@ SESSION_SAVE_EVERY_REQUEST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-    },
+# One line per record on standard error with the request id: LOG_FORMAT=json (production) or text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# Content Security Policy, in every environment: our own scripts, styles and images only; an inline
+# <script> or <style> runs only with the nonce of its response ({{ csp_nonce }}); no other host.
+# data: images are for the icons in the API documentation's stylesheet (Swagger UI).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
 }
 
 # --- eKaaSel: country and product configuration -------------------------------------------------
@@ -230,6 +292,8 @@ WORKER: dict[str, Any] = {
     "SWEEP_SECONDS": 60,
     # How often overdue grievances are escalated and unrated resolutions closed.
     "TIME_LIMITS_SECONDS": 900,
+    # A report "running" this long lost its worker (killed, machine gone) and is built again by another.
+    "REPORT_RUNNING_TIMEOUT_SECONDS": int(os.environ.get("WORKER_REPORT_RUNNING_TIMEOUT_SECONDS", "1800")),
 }
 
 # Where citizens open the portal; used in SMS texts.

@@ -12,4 +12,5 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 EKAASEL["DEV_TOOLS"] = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 OUTBOX["BACKOFF_BASE_SECONDS"] = 1.0
-MEDIA_ROOT = Path(os.environ.get("EKAASEL_TEST_MEDIA_ROOT", "/tmp/ekaasel-test-media"))  # noqa: S108
+# A test-only media directory (bandit's B108, a temporary path, is meant).
+MEDIA_ROOT = Path(os.environ.get("EKAASEL_TEST_MEDIA_ROOT", "/tmp/ekaasel-test-media"))  # noqa: S108  # nosec B108

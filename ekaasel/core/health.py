@@ -1,4 +1,4 @@
-"""Health of the parts the service depends on: the database and the background worker."""
+"""Health of the parts the service depends on: the database, the task queue and the background worker."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection
 
 from ekaasel.core import clock
 from ekaasel.core.models import WorkerHeartbeat
+from ekaasel.core.queueing import queue_error
 
 
 @dataclass(frozen=True)
@@ -16,10 +17,11 @@ class HealthReport:
     worker_ok: bool
     worker_last_heartbeat: str | None
     detail: dict[str, str]
+    queue_ok: bool = True
 
     @property
     def healthy(self) -> bool:
-        return self.database_ok and self.worker_ok
+        return self.database_ok and self.worker_ok and self.queue_ok
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -29,6 +31,7 @@ class HealthReport:
                 **({"error": self.detail["database"]} if "database" in self.detail else {}),
             },
             "worker": {"ok": self.worker_ok, "last_heartbeat": self.worker_last_heartbeat},
+            "queue": {"ok": self.queue_ok, **({"error": self.detail["queue"]} if "queue" in self.detail else {})},
         }
 
 
@@ -51,7 +54,10 @@ def check_health() -> HealthReport:
             last_seen = latest.isoformat()
             window = timedelta(seconds=settings.WORKER["HEALTHY_WITHIN_SECONDS"])
             worker_ok = clock.now() - latest <= window
-    return HealthReport(database_ok, worker_ok, last_seen, detail)
+    queue_problem = queue_error()  # a broker-backed queue (Redis); the database queue is the database
+    if queue_problem is not None:
+        detail["queue"] = queue_problem
+    return HealthReport(database_ok, worker_ok, last_seen, detail, queue_ok=queue_problem is None)
 
 
 # Heartbeats of workers gone this long are deleted, so restarts do not pile up rows.

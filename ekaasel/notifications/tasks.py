@@ -5,8 +5,9 @@ transaction and records the batch's outcomes (delivery.py), until none is due. C
 message, a retry's back-off, the sweep and an operator's re-queue only make sure that a drain will
 run (`enqueue_drain_unless_waiting`), so the task queue's bookkeeping is per batch, not per message.
 
-The task backend retries nothing; the outbox row carries attempts and back-off (delivery.py), and
-the sweep re-queues rows whose drain was lost.
+The task backend retries no failed task (the Redis backend only runs again the task of a worker that
+died mid-run); the outbox row carries attempts and back-off (delivery.py), and the sweep re-queues
+rows whose drain was lost. The same tasks run on the database and the Redis backend (settings.TASKS).
 """
 
 import logging
@@ -17,11 +18,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, close_old_connections
-from django.db.models import Q
-from django.tasks import Task, TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django.tasks import Task, task
 
 from ekaasel.core import clock
+from ekaasel.core.queueing import QUEUE_UNAVAILABLE, waiting_task_exists
 from ekaasel.notifications import delivery
 from ekaasel.notifications.backends import PermanentFailure, SendResult, TemporaryFailure, get_backend
 from ekaasel.notifications.models import Message
@@ -144,23 +144,28 @@ def deliver_message(message_id: int) -> str:
 def enqueue_drain_unless_waiting(*, run_after: datetime | None = None) -> bool:
     """Enqueue drain_outbox for `run_after` (default now) unless a waiting one will do; True if it enqueued.
 
-    Only a READY task counts: a RUNNING drain may already have made its last claim. For "now", any
-    READY drain that is due will do (it claims after this message was committed); for a later time,
-    one scheduled in [run_after, run_after + RETRY_COALESCE_SECONDS].
+    Only a waiting (READY) task counts: a running drain may already have made its last claim. For "now",
+    any waiting drain that is due will do (it claims after this message was committed); for a later
+    time, one due in [run_after, run_after + RETRY_COALESCE_SECONDS].
+
+    Called after the commit that stored the messages: when the queue does not answer, the messages are
+    safe in the outbox and the sweep enqueues a drain for them later, so the failure is only logged.
     """
     now = clock.now()
-    waiting = DBTaskResult.objects.filter(task_path=drain_outbox.module_path, status=TaskResultStatus.READY)
-    if run_after is None or run_after <= now:
-        run_after = None
-        waiting = waiting.ready()
-    else:
-        waiting = waiting.filter(
-            Q(run_after__gte=run_after) & Q(run_after__lte=run_after + timedelta(seconds=RETRY_COALESCE_SECONDS))
-        )
-    if waiting.exists():
+    try:
+        if run_after is None or run_after <= now:
+            if waiting_task_exists(drain_outbox, due_until=now):
+                return False
+            drain_outbox.enqueue()
+            return True
+        coalesce_until = run_after + timedelta(seconds=RETRY_COALESCE_SECONDS)
+        if waiting_task_exists(drain_outbox, due_from=run_after, due_until=coalesce_until):
+            return False
+        drain_outbox.using(run_after=run_after).enqueue()
+        return True
+    except QUEUE_UNAVAILABLE:
+        logger.exception("Could not enqueue the outbox drain; the outbox sweep will enqueue it again")
         return False
-    drain_outbox.using(run_after=run_after).enqueue()
-    return True
 
 
 @task
@@ -175,10 +180,7 @@ def enqueue_unless_waiting(periodic_task: Task[[], Any]) -> bool:
 
     For periodic jobs: a worker that is down or busy must not come back to a pile of identical tasks.
     """
-    waiting = DBTaskResult.objects.filter(
-        task_path=periodic_task.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if waiting:
+    if waiting_task_exists(periodic_task):
         return False
     periodic_task.enqueue()
     return True

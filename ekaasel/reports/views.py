@@ -6,12 +6,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ekaasel.core import clock
+from ekaasel.core.db_router import replica_reads
 from ekaasel.reports import figures
 from ekaasel.reports.charts import trend_chart
 from ekaasel.reports.figures import FigureFilters
 
 
 @require_safe
+@replica_reads
 def transparency(request: HttpRequest) -> HttpResponse:
     """Per ministry, the last 12 months: received, resolved, within the time limit, average days; a chart."""
     now = clock.now()

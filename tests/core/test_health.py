@@ -24,6 +24,7 @@ def test_unhealthy_without_any_worker_heartbeat(client):
         "status": "unhealthy",
         "database": {"ok": True},
         "worker": {"ok": False, "last_heartbeat": None},
+        "queue": {"ok": True},
     }
 
 

@@ -29,6 +29,7 @@ import urllib.request
 from typing import Final
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from ekaasel.notifications.backends.base import PermanentFailure, SendResult, SmsBackend, TemporaryFailure
 
@@ -70,6 +71,8 @@ class KannelBackend(SmsBackend):
     def __init__(self, *, sender: str | None = None) -> None:
         super().__init__(sender=sender)
         self.url: str = getattr(settings, "KANNEL_SENDSMS_URL", DEFAULT_SENDSMS_URL)
+        if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):
+            raise ImproperlyConfigured("KANNEL_SENDSMS_URL must be an http:// or https:// address.")
         self.username: str = getattr(settings, "KANNEL_USERNAME", "")
         self.password: str = getattr(settings, "KANNEL_PASSWORD", "")
         self.dlr_url: str = getattr(settings, "KANNEL_DLR_URL", "")
@@ -107,7 +110,8 @@ class KannelBackend(SmsBackend):
         """One sendsms GET; "0:" and "3:" answers are success, see the module docstring for failures."""
         url = self.request_url(to=to, text=text, message_id=message_id)
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310 - URL from settings
+            # The URL comes from settings and __init__ allows only http(s): bandit's B310 does not apply.
+            with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
                 status, body = response.status, response.read(2000).decode("utf-8", "replace").strip()
         except urllib.error.HTTPError as exc:
             status, body = exc.code, exc.read(2000).decode("utf-8", "replace").strip()

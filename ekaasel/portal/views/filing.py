@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ekaasel.core.errors import DomainError, RateLimited
+from ekaasel.core.ratelimit import limit_posts
 from ekaasel.grievances.actions import grievance_submit
 from ekaasel.grievances.models import Channel, Grievance
 from ekaasel.identity.checks import identity_check
@@ -37,6 +38,7 @@ def _steps(current: int) -> dict[str, Any]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("details")
 def details(request: HttpRequest) -> HttpResponse:
     """Step 1: CID, name and mobile; a valid POST checks the identity and sends a code to the mobile."""
     if request.method == "POST":
@@ -74,6 +76,7 @@ def details(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("code")
 def verify(request: HttpRequest) -> HttpResponse:
     """Step 2: the code sent to the filing mobile; a right code opens the grievance form."""
     pending = cs.pending_filing(request)
@@ -126,6 +129,7 @@ def _submit(identity: cs.FilingIdentity, data: dict[str, Any], key: str, uploads
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("filing")
 def grievance(request: HttpRequest) -> HttpResponse:
     """Step 3: the grievance form; a valid POST files it once per submission key and shows the ID."""
     identity = cs.filing_identity(request)

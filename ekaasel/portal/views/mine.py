@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from ekaasel.core.downloads import file_download
 from ekaasel.core.errors import DomainError, InvalidInput, RateLimited
+from ekaasel.core.ratelimit import limit_posts
 from ekaasel.grievances.actions import (
     grievance_appeal,
     grievance_provide_info,
@@ -45,6 +46,7 @@ PAGE_SIZE = 25
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("details")
 def my_grievances(request: HttpRequest) -> HttpResponse:
     """Without a proven mobile: the mobile form (a code is sent); with one: his grievances, newest first."""
     mobile = cs.proven_mobile(request)
@@ -72,6 +74,7 @@ def my_grievances(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("code")
 def verify(request: HttpRequest) -> HttpResponse:
     """The code sent to the mobile typed on My grievances."""
     pending = cs.pending_track(request)

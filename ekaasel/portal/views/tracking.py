@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ekaasel.core.errors import RateLimited
+from ekaasel.core.ratelimit import limit_posts
 from ekaasel.grievances.application_id import MalformedApplicationId, parse_application_id
 from ekaasel.grievances.selectors import grievance_coarse_status, grievance_registered_mobile
 from ekaasel.identity.models import OtpPurpose
@@ -58,6 +59,7 @@ def status(request: HttpRequest, application_id: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@limit_posts("code")
 def verify(request: HttpRequest, application_id: str) -> HttpResponse:
     """Details need the registered mobile proven: send a code to it, then check the code typed."""
     canonical = canonical_or_404(application_id)

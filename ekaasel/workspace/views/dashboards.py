@@ -16,20 +16,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ekaasel.core import clock
+from ekaasel.core.db_router import replica_reads
 from ekaasel.identity.models import Official, Role
 from ekaasel.reports import figures
 from ekaasel.reports.charts import trend_chart
 from ekaasel.reports.figures import FigureFilters, Measures
 from ekaasel.reports.forms import DashboardFilterForm
-from ekaasel.workspace.access import current_official, official_required
+from ekaasel.workspace.access import NATIONAL_ROLES, current_official, official_required
 
-NATIONAL_ROLES = (Role.PMO, Role.MONITOR, Role.ASSESSOR)
 _QUEUE_PARAM = {"ministry": "ministry", "department": "department", "service": "service", "district": "district",
                 "channel": "channel", "problem_kind": "kind"}
 
-
-def has_dashboard(official: Official) -> bool:
-    return official.role in (*NATIONAL_ROLES, Role.SECRETARY, Role.HEAD_OF_DEPARTMENT)
 
 
 def queue_url(filters: FigureFilters, **params: Any) -> str:
@@ -86,6 +83,7 @@ _GROUP_TITLES = {"ministry": "Ministry", "department": "Department", "service": 
 @never_cache
 @require_safe
 @official_required
+@replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
     """PMO, monitors and assessors: every ministry side by side (or one ministry's departments when
     narrowed to it); a Secretary: his ministry's departments; a Head of Department: his department."""
@@ -125,6 +123,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 @official_required
+@replica_reads
 def assessment_dashboard(request: HttpRequest) -> HttpResponse:
     """The Cabinet Secretariat's queue: waiting, oldest, overdue, and the time assessment takes."""
     official = current_official(request)

@@ -17,13 +17,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ekaasel.core import clock
-from ekaasel.identity.models import Role
 from ekaasel.reports import periodic
 from ekaasel.reports.models import GeneratedReport
 from ekaasel.reports.tasks import request_report
-from ekaasel.workspace.access import current_official, official_required
-
-REPORT_ROLES = (Role.MONITOR, Role.PMO, Role.ASSESSOR)
+from ekaasel.workspace.access import can_read_reports, current_official, official_required
 
 
 def _date(label: Any, help_text: Any = "") -> forms.DateField:
@@ -77,7 +74,7 @@ ARCHIVE_SIZE = 50
 
 def _report_official(request: HttpRequest) -> Any:
     official = current_official(request)
-    if official.role not in REPORT_ROLES:
+    if not can_read_reports(official):
         raise Http404
     return official
 

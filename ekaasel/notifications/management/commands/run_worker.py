@@ -1,4 +1,10 @@
-"""`manage.py run_worker`: the background worker (django_tasks_db's Worker) plus the scheduler thread."""
+"""`manage.py run_worker`: the background worker plus the scheduler thread.
+
+The worker is the one of the task backend settings chose: django_tasks_db's Worker for the database
+backend, our RedisWorker (ekaasel.core.redis_worker) for Redis. The scheduler thread (heartbeat,
+outbox sweep, time limits, report schedule) is the same for both, and several workers may run side
+by side on either.
+"""
 
 import logging
 import os
@@ -19,7 +25,10 @@ from django_tasks_db.management.commands.db_worker import (
     valid_max_tasks,
     validate_worker_id,
 )
+from django_tasks_redis import RedisTaskBackend
 
+from ekaasel.core.queueing import current_backend
+from ekaasel.core.redis_worker import RedisWorker
 from ekaasel.notifications.scheduler import Scheduler, worker_jobs
 
 logger = logging.getLogger(__name__)
@@ -54,6 +63,10 @@ class Command(BaseCommand):
             "--worker-id", type=validate_worker_id, default=None,
             help="Unique id of this worker (default: hostname-pid-random).",
         )
+        parser.add_argument(
+            "--claim-interval", type=valid_interval, default=60.0,
+            help="Redis backend: seconds between looks for tasks of dead workers to take over (default: %(default)s).",
+        )
 
     def handle(
         self,
@@ -63,9 +76,23 @@ class Command(BaseCommand):
         queue_name: str,
         max_tasks: int | None,
         worker_id: str | None,
+        claim_interval: float,
         **options: Any,
     ) -> None:
         worker_id = worker_id or default_worker_id()
+        backend = current_backend()
+        if isinstance(backend, RedisTaskBackend):
+            redis_worker = RedisWorker(
+                backend=backend,
+                worker_id=worker_id,
+                queue_name=None if queue_name == "*" else queue_name,
+                interval=interval,
+                batch=batch,
+                max_tasks=max_tasks,
+                claim_interval=claim_interval,
+            )
+            self._run_redis_worker(redis_worker, batch=batch)
+            return
         worker = Worker(
             queue_names=queue_name.split(","),
             interval=interval,
@@ -97,3 +124,34 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         logger.info("Worker %s stopped", worker_id)
+
+    def _run_redis_worker(self, worker: RedisWorker, *, batch: bool) -> None:
+        """Run the Redis worker beside the scheduler thread; SIGTERM/SIGINT finish the running task, then stop.
+
+        A second signal is not caught, so it ends the process at once.
+        """
+        worker_id = worker.worker_id
+        scheduler = Scheduler(worker_jobs(worker_id=worker_id))
+        scheduler.run_due()  # first heartbeat (and sweep) before any task, so /healthz turns green at once
+        if not batch:
+            scheduler.start()
+        previous: dict[int, _Handler] = {}
+        if threading.current_thread() is threading.main_thread():
+            previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+
+            def stop_on_signal(signum: int, frame: FrameType | None) -> None:
+                logger.info("Worker %s stops after its running task (signal %s)", worker_id, signum)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+                worker.stop()
+
+            for sig in _SIGNALS:
+                signal.signal(sig, stop_on_signal)
+        logger.info("Worker %s started on the Redis task queue", worker_id)
+        try:
+            processed = worker.run()
+        finally:
+            scheduler.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        logger.info("Worker %s stopped after %s task(s)", worker_id, processed)
