@@ -136,8 +136,11 @@ class GeneratedReport(models.Model):
         "identity.Official", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)  # claimed by a worker
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The report is written in the language of the official who asked for it; scheduled ones in the default.
+    language = models.CharField(max_length=8, default="en")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -6,7 +6,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +25,7 @@ from ekaasel.notifications.scheduler import worker_jobs
 from ekaasel.reports import periodic
 from ekaasel.reports.models import GeneratedReport
 from ekaasel.reports.periodic import ReportData, build_report, period_bounds, previous_period
-from ekaasel.reports.tasks import generate_report, schedule_periodic_reports
+from ekaasel.reports.tasks import generate_report, requeue_stalled_reports, schedule_periodic_reports
 from tests.conftest import MOBILE, sign_in_verified
 
 Filer = Callable[..., Grievance]
@@ -291,3 +291,44 @@ def test_pdf_renders_dzongkha_names_with_a_dzongkha_font(march: ReportData) -> N
     resources: list[Any] = [page["/Resources"] for page in reader.pages]
     fonts = {str(font.get_object()["/BaseFont"]) for r in resources for font in r["/Font"].values()}
     assert any("Jomolhari" in name for name in fonts), fonts
+
+
+def test_a_report_asked_for_in_dzongkha_is_written_in_dzongkha(
+    caseload: dict[str, Any], client: Client, officials: dict[str, Official], settings: Any, tmp_path: Any,
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    sign_in_verified(client, officials["monitor"].user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "dz"
+    client.post("/workspace/reports/", {"period": "month", "format": "xlsx"})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post("/workspace/reports/", {"period": "month", "format": "xlsx"})
+    dz, en = GeneratedReport.objects.order_by("pk")
+    assert (dz.language, en.language) == ("dz", "en")
+    generate_report.call(dz.pk), generate_report.call(en.pk)
+    dz.refresh_from_db(), en.refresh_from_db()
+    dz_sheets, en_sheets = (load_workbook(r.file.path).sheetnames for r in (dz, en))
+    assert all(re.search(r"[\u0F00-\u0FFF]", name) for name in dz_sheets)
+    assert "Ministry" in en_sheets
+
+
+def test_a_report_whose_worker_died_is_built_again_and_a_lost_task_is_enqueued_again(
+    caseload: dict[str, Any], settings: Any, tmp_path: Any,
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    now = timezone.now()
+    march = {"period_kind": "month", "start": date(2026, 3, 1), "end": date(2026, 3, 31), "format": "csv"}
+    busy = GeneratedReport.objects.create(**march, status="running", started_at=now - timedelta(minutes=2),
+                                          created_at=now - timedelta(minutes=2))
+    dead = GeneratedReport.objects.create(**march, status="running", started_at=now - timedelta(hours=1),
+                                          created_at=now - timedelta(hours=1))
+    lost = GeneratedReport.objects.create(**march, created_at=now - timedelta(minutes=10))
+    fresh = GeneratedReport.objects.create(**march, created_at=now)
+
+    assert requeue_stalled_reports() == 2
+    enqueued = sorted(args[0] for args in DBTaskResult.objects.filter(task_path=generate_report.module_path)
+                      .values_list("args_kwargs__args", flat=True))
+    assert enqueued == sorted([dead.pk, lost.pk])
+    assert generate_report.call(busy.pk) == "skipped"  # its worker is still at it
+    assert generate_report.call(dead.pk) == "done"
+    assert generate_report.call(lost.pk) == "done"
+    assert fresh.pk not in {r.pk for r in GeneratedReport.objects.filter(status="done")}
