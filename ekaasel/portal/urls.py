@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ekaasel.portal.views import filing, home, mine, tracking
+from ekaasel.portal.views import filing, guide, home, mine, tracking
 
 app_name = "portal"
 
@@ -27,4 +27,8 @@ urlpatterns = [
     path("my/<str:application_id>/rate/", mine.rate, name="rate"),
     path("my/<str:application_id>/appeal/", mine.appeal, name="appeal"),
     path("my/<str:application_id>/withdraw/", mine.withdraw, name="withdraw"),
+    # The user guide: contents, the PDF in each language, then its pages (officials, faq and the citizens' ones)
+    path("guide/", guide.index, name="guide"),
+    path("guide/ekaasel-guide-<slug:language>.pdf", guide.pdf, name="guide_pdf"),
+    path("guide/<slug:slug>/", guide.page, name="guide_page"),
 ]

@@ -15,6 +15,8 @@ from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from ekaasel.grievances.demo import DEMO_MOBILE, DEMO_OFFICIAL_PASSWORD
@@ -27,11 +29,16 @@ APPLICATION_ID = re.compile(r"EK-\d{2}-\d{6}-\d")
 WALK_MOBILE = "17555101"  # outside the demo caseload's numbers and the other browser tests'
 WORKSPACE_OFFICIAL = "assessor"
 
+GUIDE_SLUGS = (
+    "filing", "verification", "tracking", "time-limits", "rating-appeal", "sms", "privacy", "faq", "officials",
+)
 CITIZEN_PAGES = (
     "home", "file details", "file details (error)", "file code", "file code (error)", "grievance form",
     "grievance form (error)", "done", "track", "track (error)", "coarse status", "track verify", "my start",
     "my start (error)", "my code", "my list", "my detail (rate, appeal)", "my detail (rating error)",
     "my detail (answer, withdraw)", "withdraw confirmation", "404", "transparency",
+    # the user guide
+    "guide", *(f"guide: {slug}" for slug in GUIDE_SLUGS),
 )
 WORKSPACE_PAGES = (
     "sign-in", "sign-in (error)", "code", "queue", "grievance (action forms)", "grievance (action error)",
@@ -101,6 +108,11 @@ class Recorder:
     def goto(self, path: str) -> None:
         self.requests.clear()
         self.page.goto(self.stack.url(path))
+
+    def t(self, text: str) -> str:
+        """`text` as the page shows it in the current language (what a reader of that language looks for)."""
+        with translation.override(self.lang):
+            return gettext(text)
 
     def switch(self, lang: str) -> None:
         """Choose the language with the header's button, as a citizen does."""
@@ -172,9 +184,15 @@ class Recorder:
 def _file_and_track(browser: Browser, stack: LiveStack, record: WalkRecord) -> None:
     r = Recorder(browser, stack, record)
     page = r.page
-    send = page.get_by_role("button", name="Send me a code")
-    cont = page.get_by_role("button", name="Continue")
-    submit = page.get_by_role("button", name="Submit the grievance")
+    def send() -> Any:
+        return page.get_by_role("button", name=r.t("Send me a code"))
+
+    def cont() -> Any:
+        return page.get_by_role("button", name=r.t("Continue"))
+
+    def submit() -> Any:
+        return page.get_by_role("button", name=r.t("Submit the grievance"))
+
     try:
         r.goto("/")
         r.in_both("home")  # now in Dzongkha
@@ -185,33 +203,33 @@ def _file_and_track(browser: Browser, stack: LiveStack, record: WalkRecord) -> N
         for lang in ("dz", "en"):
             r.switch(lang)
             r.capture("file details")
-            page.get_by_label("CID number").fill("1141000")
-            page.get_by_label("Full name").fill("Pema Choden")
-            page.get_by_label("Mobile number").fill(WALK_MOBILE)
-            r.submit(send)
+            page.get_by_label(r.t("CID number")).fill("1141000")
+            page.get_by_label(r.t("Full name")).fill("Pema Choden")
+            page.get_by_label(r.t("Mobile number")).fill(WALK_MOBILE)
+            r.submit(send())
             r.capture("file details (error)")
-        page.get_by_label("CID number").fill("11410005555")
-        page.get_by_label("Mobile number").fill(WALK_MOBILE)
-        r.submit(send)
+        page.get_by_label(r.t("CID number")).fill("11410005555")
+        page.get_by_label(r.t("Mobile number")).fill(WALK_MOBILE)
+        r.submit(send())
         for lang in ("en", "dz"):
             r.switch(lang)
             r.capture("file code")
-            page.get_by_label("Code from the SMS").fill("12345")
-            r.submit(cont)
+            page.get_by_label(r.t("Code from the SMS")).fill("12345")
+            r.submit(cont())
             r.capture("file code (error)")
-        page.get_by_label("Code from the SMS").fill(r.read_code("+975" + WALK_MOBILE))
-        r.submit(cont)
+        page.get_by_label(r.t("Code from the SMS")).fill(r.read_code("+975" + WALK_MOBILE))
+        r.submit(cont())
         for lang in ("dz", "en"):
             r.switch(lang)
             r.capture("grievance form")
-            r.submit(submit)
+            r.submit(submit())
             r.capture("grievance form (error)")
-        page.get_by_label("Public service").select_option(label="Renewal of driving licence")
-        page.get_by_label("Did not get the service in time").check()
-        page.get_by_label("Subject").fill("Licence renewal pending for six weeks")
-        page.get_by_label("Description").fill("I paid the renewal fee online and have heard nothing since.")
-        page.get_by_label("District (dzongkhag) where it happened").select_option(label="Paro")
-        r.submit(submit)
+        page.get_by_label(r.t("Public service")).select_option(label="Renewal of driving licence")
+        page.get_by_label(r.t("Did not get the service in time")).check()
+        page.get_by_label(r.t("Subject")).fill("Licence renewal pending for six weeks")
+        page.get_by_label(r.t("Description")).fill("I paid the renewal fee online and have heard nothing since.")
+        page.get_by_label(r.t("District (dzongkhag) where it happened")).select_option(label="Paro")
+        r.submit(submit())
         expect(page.get_by_text(APPLICATION_ID).first).to_be_visible()
         found = APPLICATION_ID.search(page.content())
         assert found
@@ -222,13 +240,13 @@ def _file_and_track(browser: Browser, stack: LiveStack, record: WalkRecord) -> N
             r.switch(lang)
             r.goto("/track/")
             r.capture("track")
-            page.get_by_label("Application ID").fill("EK-99-000000-0")
-            r.submit(page.get_by_role("button", name="Show the status"))
+            page.get_by_label(r.t("Application ID")).fill("EK-99-000000-0")
+            r.submit(page.get_by_role("button", name=r.t("Show the status")))
             r.capture("track (error)")
-        page.get_by_label("Application ID").fill(application_id)
-        r.submit(page.get_by_role("button", name="Show the status"))
+        page.get_by_label(r.t("Application ID")).fill(application_id)
+        r.submit(page.get_by_role("button", name=r.t("Show the status")))
         r.in_both("coarse status")  # now in Dzongkha
-        r.submit(page.get_by_role("link", name="See details"))
+        r.submit(page.get_by_role("link", name=r.t("See details")))
         r.in_both("track verify")
     finally:
         r.close()
@@ -238,36 +256,38 @@ def _my_grievances(browser: Browser, stack: LiveStack, record: WalkRecord) -> No
     """The demo citizen: one grievance resolved (rate, appeal), one awaiting his answer (answer, withdraw)."""
     r = Recorder(browser, stack, record)
     page = r.page
-    send = page.get_by_role("button", name="Send me a code")
+    def send() -> Any:
+        return page.get_by_role("button", name=r.t("Send me a code"))
+
     try:
         r.goto("/my/")
         for lang in ("en", "dz"):
             r.switch(lang)
             r.capture("my start")
-            page.get_by_label("Mobile number").fill("123")
-            r.submit(send)
+            page.get_by_label(r.t("Mobile number")).fill("123")
+            r.submit(send())
             r.capture("my start (error)")
-        page.get_by_label("Mobile number").fill(DEMO_MOBILE.removeprefix("+975"))
-        r.submit(send)
+        page.get_by_label(r.t("Mobile number")).fill(DEMO_MOBILE.removeprefix("+975"))
+        r.submit(send())
         r.in_both("my code")  # now in English
-        page.get_by_label("Code from the SMS").fill(r.read_code(DEMO_MOBILE))
-        r.submit(page.get_by_role("button", name="Continue"))
+        page.get_by_label(r.t("Code from the SMS")).fill(r.read_code(DEMO_MOBILE))
+        r.submit(page.get_by_role("button", name=r.t("Continue")))
         r.in_both("my list")  # now in Dzongkha
 
         r.submit(page.get_by_role("link", name=re.compile("Received the wrong certificate")))
         for lang in ("dz", "en"):
             r.switch(lang)
-            expect(page.get_by_role("button", name="Send my appeal")).to_be_visible()
+            expect(page.get_by_role("button", name=r.t("Send my appeal"))).to_be_visible()
             r.capture("my detail (rate, appeal)")
-            r.submit(page.get_by_role("button", name="Send my rating"))
+            r.submit(page.get_by_role("button", name=r.t("Send my rating")))
             expect(page.locator(".error-summary")).to_be_visible()
             r.capture("my detail (rating error)")
 
         r.goto("/my/")
         r.submit(page.get_by_role("link", name=re.compile("Cannot log in to the online trade licence")))
-        expect(page.get_by_role("button", name="Send my answer")).to_be_visible()
+        expect(page.get_by_role("button", name=r.t("Send my answer"))).to_be_visible()
         r.in_both("my detail (answer, withdraw)")  # now in Dzongkha
-        r.submit(page.get_by_role("link", name="Withdraw this grievance"))
+        r.submit(page.get_by_role("link", name=r.t("Withdraw this grievance")))
         r.in_both("withdraw confirmation")
 
         # DEBUG is on in the live stack, so its 404 is Django's technical page: render the project's own
@@ -279,7 +299,8 @@ def _my_grievances(browser: Browser, stack: LiveStack, record: WalkRecord) -> No
             client.cookies["django_language"] = lang
             response = client.get("/no-such-page/")
             assert response.status_code == 404
-            assert b"Page not found" in response.content
+            with translation.override(lang):
+                assert gettext("Page not found").encode() in response.content
             page.route("**/no-such-page/", _answer_with(response.content))
             r.goto("/no-such-page/")
             page.unroute("**/no-such-page/")
@@ -295,6 +316,20 @@ def _answer_with(body: bytes) -> Callable[[Route], None]:
     return fulfil
 
 
+def _guide(browser: Browser, stack: LiveStack, record: WalkRecord) -> None:
+    """The user guide's contents and every page of it, screenshots included, in both languages."""
+    r = Recorder(browser, stack, record)
+    try:
+        r.goto("/guide/")
+        r.in_both("guide")
+        for slug in GUIDE_SLUGS:
+            r.goto(f"/guide/{slug}/")
+            expect(r.page.locator(".guide-text")).to_be_visible()
+            r.in_both(f"guide: {slug}")
+    finally:
+        r.close()
+
+
 def _workspace(browser: Browser, stack: LiveStack, record: WalkRecord) -> None:
     r = Recorder(browser, stack, record)
     page = r.page
@@ -304,27 +339,29 @@ def _workspace(browser: Browser, stack: LiveStack, record: WalkRecord) -> None:
             r.switch(lang)
             r.capture("sign-in")
             # An unknown name: failed sign-ins count towards locking a real official's account.
-            page.get_by_label("Username").fill("no-such-official")
-            page.get_by_label("Password").fill("wrong password")
-            r.submit(page.get_by_role("button", name="Continue"))
+            page.get_by_label(r.t("Username")).fill("no-such-official")
+            page.get_by_label(r.t("Password")).fill("wrong password")
+            r.submit(page.get_by_role("button", name=r.t("Continue")))
             r.capture("sign-in (error)")
-        page.get_by_label("Username").fill(WORKSPACE_OFFICIAL)
-        page.get_by_label("Password").fill(DEMO_OFFICIAL_PASSWORD)
-        r.submit(page.get_by_role("button", name="Continue"))
+        page.get_by_label(r.t("Username")).fill(WORKSPACE_OFFICIAL)
+        page.get_by_label(r.t("Password")).fill(DEMO_OFFICIAL_PASSWORD)
+        r.submit(page.get_by_role("button", name=r.t("Continue")))
         r.in_both("code")  # now in English
-        page.get_by_label("6-digit code").fill(stack.read_totp(WORKSPACE_OFFICIAL))
-        r.submit(page.get_by_role("button", name="Sign in"))
-        expect(page.get_by_text("Signed in as").first).to_be_visible()
+        page.get_by_label(r.t("6-digit code")).fill(stack.read_totp(WORKSPACE_OFFICIAL))
+        r.submit(page.get_by_role("button", name=r.t("Sign in")))
+        expect(page.get_by_text(r.t("Signed in as")).first).to_be_visible()
         r.in_both("queue")  # now in Dzongkha
 
         r.goto("/workspace/")
         r.submit(page.locator("table.queue a.application-id").first)
-        forward = page.get_by_role("form", name="Forward", exact=True)
-        expect(forward).to_be_visible()
+        def forward() -> Any:
+            return page.get_by_role("form", name=r.t("Forward"), exact=True)
+
+        expect(forward()).to_be_visible()
         for lang in ("dz", "en"):
             r.switch(lang)
             r.capture("grievance (action forms)")
-            r.submit(forward.get_by_role("button", name="Forward"))
+            r.submit(forward().get_by_role("button", name=r.t("Forward")))
             expect(page.locator(".error-summary").first).to_be_visible()
             r.capture("grievance (action error)")
 
@@ -334,7 +371,7 @@ def _workspace(browser: Browser, stack: LiveStack, record: WalkRecord) -> None:
         r.goto("/workspace/dashboard/")
         r.in_both("dashboard")
         page.locator("#dash_ministry").select_option(index=1)
-        r.submit(page.get_by_role("button", name="Show"))
+        r.submit(page.get_by_role("button", name=r.t("Show")))
         r.in_both("dashboard (ministry)")
         r.goto("/workspace/dashboard/assessment/")
         r.in_both("assessment dashboard")
@@ -351,7 +388,7 @@ def walk(browser: Browser, stack: LiveStack, part: str) -> WalkRecord:
     if key not in _WALKS:
         record = WalkRecord(stack.base_url)
         _WALKS[key] = record
-        steps = (_file_and_track, _my_grievances) if part == "citizen" else (_workspace,)
+        steps = (_guide, _file_and_track, _my_grievances) if part == "citizen" else (_workspace,)
         try:
             for step in steps:
                 step(browser, stack, record)
