@@ -1,4 +1,4 @@
-"""Application IDs such as EK-26-004821-7: prefix, two-digit year, serial, Damm check digit.
+"""Application IDs such as EK-26-004821-9: prefix, two-digit year, serial, Damm check digit.
 
 The Damm check digit catches every single mistyped digit and every swap of two neighbouring
 digits, so a mistyped ID is answered "not a valid application ID" instead of "not found".

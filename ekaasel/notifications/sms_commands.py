@@ -43,16 +43,16 @@ REPLY_TEXTS: Final[dict[str, Promise]] = {
         "eKaaSel by SMS: STATUS <application ID> to follow a grievance; "
         "NEW <CID> <your complaint> to file one; HELP for this list."
     ),
-    "sms_unknown": _("eKaaSel did not understand. Send HELP for the commands, e.g. STATUS EK-26-004821-7."),
+    "sms_unknown": _("eKaaSel did not understand. Send HELP for the commands, e.g. STATUS EK-26-004821-9."),
     "sms_status": _("eKaaSel {application_id}: {status}. Due by {due_date}."),
     "sms_status_details": _(
         "eKaaSel {application_id}: {status}. Due by {due_date}. Handled by {agency}. Last action: {last_action}."
     ),
     "sms_status_not_found": _("eKaaSel: no grievance has the application ID {application_id}."),
     "sms_status_malformed": _(
-        "eKaaSel: {text} is not a valid application ID. Check it and send STATUS EK-26-004821-7 with yours."
+        "eKaaSel: {text} is not a valid application ID. Check it and send STATUS EK-26-004821-9 with yours."
     ),
-    "sms_status_missing": _("eKaaSel: send STATUS followed by your application ID, e.g. STATUS EK-26-004821-7."),
+    "sms_status_missing": _("eKaaSel: send STATUS followed by your application ID, e.g. STATUS EK-26-004821-9."),
     "sms_new_usage": _("eKaaSel: send NEW, your 11-digit CID and your complaint, e.g. NEW 10101001234 No water."),
     "sms_new_bad_cid": _("eKaaSel: {cid} is not a CID number. Send NEW, your 11-digit CID and your complaint."),
     "sms_new_filed": _(

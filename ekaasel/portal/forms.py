@@ -257,7 +257,7 @@ class GrievanceForm(forms.Form):
 class TrackForm(forms.Form):
     application_id = forms.CharField(
         label=_("Application ID"),
-        help_text=_("As in your SMS, for example EK-26-004821-7."),
+        help_text=_("As in your SMS, for example EK-26-004821-9."),
         max_length=40,
         error_messages={"required": _("Enter the application ID from your SMS.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),

@@ -200,7 +200,7 @@ class MarkDuplicateForm(GrievanceActionForm):
     action_name = "mark_duplicate"
     original = forms.CharField(
         label=_("Application ID of the original grievance"), max_length=40,
-        help_text=_("For example EK-26-004821-7."),
+        help_text=_("For example EK-26-004821-9."),
         error_messages={"required": _("Enter the application ID of the grievance this one duplicates.")},
     )
     # Not internal: the duplicate's history, note included, is what the citizen reads.

@@ -15,7 +15,7 @@ def queue_submitted(event_key: str = "grievance:1:submitted") -> Message:
     return queue_sms(
         to="+97517123456",
         template="submitted",
-        context={"application_id": "EK-26-004821-7", "portal_url": "https://ekaasel.test"},
+        context={"application_id": "EK-26-004821-9", "portal_url": "https://ekaasel.test"},
         language="en",
         event_key=event_key,
     )
@@ -26,7 +26,7 @@ def test_the_delivery_task_is_enqueued_only_when_the_transaction_commits(django_
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         message = queue_submitted()
         assert message.status == MessageStatus.QUEUED
-        assert "EK-26-004821-7" in message.body
+        assert "EK-26-004821-9" in message.body
         assert not DBTaskResult.objects.exists()
 
     assert len(callbacks) == 1
