@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ekaasel
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck test-sqlite test-postgres messages messages-update bench-sms guide-screenshots check-deploy security-check bandit clean
+.PHONY: run test lint typecheck test-sqlite test-postgres messages messages-update bench-sms guide-screenshots check-deploy security-check bandit bench bench-data clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@interpreter=$$(scripts/find-python) || exit 1; \
@@ -64,6 +64,22 @@ check-deploy: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.production ALLOWED_HOSTS=localhost \
 	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# National-scale benchmarks on PostgreSQL (bench/README.md). Not part of `make test`.
+BENCH_SERVER ?= postgres://postgres@127.0.0.1:5432
+N ?= 1000000
+
+# N generated grievances in the database ekaasel_bench (replaced), then rebuild_summaries.
+bench-data: $(VENV)/.installed
+	DATABASE_URL=$(BENCH_SERVER)/ekaasel_bench $(PY) bench/generate.py -n $(N)
+
+# Data when missing (10 thousand and N), then dashboards + yearly PDF, then filing/tracking over HTTP vs raw.
+bench: $(VENV)/.installed messages
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
+	DATABASE_URL=$(BENCH_SERVER)/ekaasel_bench_10k $(PY) bench/generate.py -n 10000 --if-missing
+	DATABASE_URL=$(BENCH_SERVER)/ekaasel_bench $(PY) bench/generate.py -n $(N) --if-missing
+	DATABASE_URL=$(BENCH_SERVER)/ekaasel_bench $(PY) bench/dashboards.py
+	DATABASE_URL=$(BENCH_SERVER)/ekaasel_bench $(PY) bench/http_stack.py --databases ekaasel_bench_10k,ekaasel_bench
 
 # The user guide's screenshots, taken by the browser test of the real journey, into the guide's static folder.
 guide-screenshots: $(VENV)/.installed messages
