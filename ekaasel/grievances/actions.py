@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -169,12 +169,22 @@ def _store_attachments(grievance: Grievance, uploads: Sequence[UploadedFile]) ->
     return stored
 
 
+_NEXT_SERIAL = (
+    "UPDATE grievances_applicationsequence SET last_serial = last_serial + 1 WHERE year = %s RETURNING last_serial"
+)
+
+
 def _next_application_id() -> str:
+    """The next serial of the year, taken and counted in one statement (the row stays locked to the commit)."""
     year = timezone.localtime(clock.now()).year % 100
-    ApplicationSequence.objects.get_or_create(year=year)
-    ApplicationSequence.objects.filter(year=year).update(last_serial=F("last_serial") + 1)
-    serial = ApplicationSequence.objects.values_list("last_serial", flat=True).get(year=year)
-    return str(ApplicationId(year=year, serial=serial))
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_SERIAL, [year])
+        row = cursor.fetchone()
+        if row is None:  # the year's first grievance
+            ApplicationSequence.objects.get_or_create(year=year)
+            cursor.execute(_NEXT_SERIAL, [year])
+            row = cursor.fetchone()
+    return str(ApplicationId(year=year, serial=int(row[0])))
 
 
 # --- filing ---------------------------------------------------------------------------------------
@@ -233,6 +243,7 @@ def grievance_submit(
         to_status=Status.SUBMITTED,
         data={"channel": channel},
         created_at=now,
+        first=True,
     )
     record_transition(grievance, None, Status.SUBMITTED, now)
     _notify_citizen(grievance, event, "submitted")

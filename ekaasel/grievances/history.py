@@ -53,10 +53,14 @@ def record_event(
     note: str = "",
     internal: bool = False,
     data: dict[str, Any] | None = None,
+    first: bool = False,
 ) -> GrievanceEvent:
-    """Append one event to the grievance's history. The caller holds the grievance's row lock."""
+    """Append one event to the grievance's history. The caller holds the grievance's row lock.
+
+    `first`: the grievance was created in this transaction, so there is no earlier event to link to.
+    """
     data = data or {}
-    prev_hash = grievance.events.order_by("-id").values_list("hash", flat=True).first() or ""
+    prev_hash = "" if first else grievance.events.order_by("-id").values_list("hash", flat=True).first() or ""
     digest = event_digest(
         application_id=grievance.application_id, action=action, actor_kind=actor_kind,
         actor_official_id=actor_official.pk if actor_official else None, from_status=from_status,
