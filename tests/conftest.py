@@ -1,11 +1,12 @@
 """Fixtures shared by the whole suite: a small organisation tree, officials of every role."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from ekaasel.grievances import actions
 from ekaasel.grievances.models import Grievance, ProblemKind
@@ -18,6 +19,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE']}  CI={os.environ.get('CI', '')}"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a Dzongkha request in an earlier test leaves Dzongkha
+    active in the thread (LocaleMiddleware activates the request's language and never resets it)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
