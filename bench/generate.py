@@ -652,10 +652,20 @@ def main() -> None:
         call_command("rebuild_summaries")
         from django.db import connection
 
-        from ekaasel.reports.models import DailyFigures, OpenFigures, ResolutionDays
+        from ekaasel.reports.models import (
+            AgencyDailyFigures,
+            AgencyMonthlyFigures,
+            AgencyMonthlyResolutionDays,
+            AgencyOpenFigures,
+            AgencyResolutionDays,
+            DailyFigures,
+            OpenFigures,
+            ResolutionDays,
+        )
 
         with connection.cursor() as cursor:  # fresh statistics for the planner, as autovacuum would give later
-            for model in (DailyFigures, ResolutionDays, OpenFigures):
+            for model in (DailyFigures, ResolutionDays, OpenFigures, AgencyDailyFigures, AgencyMonthlyFigures,
+                          AgencyResolutionDays, AgencyMonthlyResolutionDays, AgencyOpenFigures):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
         print(f"rebuild_summaries: {time.monotonic() - rebuilt:.0f} s")
     print(f"total: {time.monotonic() - started:.0f} s   load average: {Path('/proc/loadavg').read_text().strip()}")

@@ -1,18 +1,27 @@
 """Reads of the summary tables: the measures the dashboards, the transparency page and the PSGRD
 reports show, per ministry, department, service, district, channel or kind of problem.
 
-A bounded number of queries whatever the number of grievances: one per table, grouped in the
-database. Two figures are read from the grievances table itself, with indexed queries over open
-grievances only: overdue (status open and due_at < now, index (status, due_at)) and the oldest
-overdue grievances; "overdue" changes with the clock, not with an action, so no summary could
-keep it without a scheduled job.
+A bounded number of queries whatever the number of grievances: one or two per table, grouped in the
+database. Figures narrowed only by period, ministry and department, and grouped by nothing, ministry
+or department (the usual dashboards, the transparency page), are read from the per-agency tables,
+whose rows grow with days and departments, not with grievances: the whole calendar months of the
+period from the monthly ones, the days around them from the daily ones. Any other filter or grouping
+reads the fine tables. Both give the same figures.
+
+Two figures are read from the grievances table itself, with indexed queries over open grievances
+only (the partial index `grievance_open_due`): overdue (status open and due_at < now) and the
+oldest overdue grievances; "overdue" changes with the clock, not with an action, so no summary
+could keep it without a scheduled job.
 """
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import reduce
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
@@ -21,11 +30,21 @@ from ekaasel.grievances.models import Channel, Grievance, ProblemKind
 from ekaasel.grievances.states import OPEN_STATUSES, Status
 from ekaasel.identity.models import Official, Role
 from ekaasel.organisations.models import Department, District, Ministry, Service
-from ekaasel.reports.models import DailyFigures, OpenFigures, ResolutionDays
+from ekaasel.reports.models import (
+    DAY_COUNTERS,
+    AgencyDailyFigures,
+    AgencyMonthlyFigures,
+    AgencyMonthlyResolutionDays,
+    AgencyOpenFigures,
+    AgencyResolutionDays,
+    DailyFigures,
+    OpenFigures,
+    ResolutionDays,
+)
 
 GROUPS = ("ministry", "department", "service", "district", "channel", "problem_kind")
-COUNTERS = ("received", "forwarded", "assessed", "assessment_working_days_sum", "resolved", "resolved_within_limit",
-            "resolution_working_days_sum", "rejected", "closed", "withdrawn", "appeals", "rating_sum", "rating_count")
+COUNTERS = DAY_COUNTERS
+AGENCY_GROUPS = (None, "ministry", "department")
 
 
 @dataclass(frozen=True)
@@ -64,9 +83,34 @@ class FigureFilters:
         return q
 
     @property
+    def by_agency_only(self) -> bool:
+        """Narrowed by nothing but the period, the ministry and the department."""
+        return not (self.service_id or self.district_id or self.channel or self.problem_kind)
+
+    @property
     def at_agencies(self) -> bool:
         """Narrowed to a ministry or department: "received" then means forwarded to it."""
         return bool(self.ministry_id or self.department_id)
+
+
+@dataclass(frozen=True)
+class SummaryTables:
+    daily: type[DailyFigures] | type[AgencyDailyFigures]
+    days: type[ResolutionDays] | type[AgencyResolutionDays]
+    open: type[OpenFigures] | type[AgencyOpenFigures]
+    # The same as daily and days per calendar month, when there are such tables.
+    monthly: type[AgencyMonthlyFigures] | None = None
+    months: type[AgencyMonthlyResolutionDays] | None = None
+
+
+FINE = SummaryTables(DailyFigures, ResolutionDays, OpenFigures)
+BY_AGENCY = SummaryTables(AgencyDailyFigures, AgencyResolutionDays, AgencyOpenFigures, AgencyMonthlyFigures,
+                          AgencyMonthlyResolutionDays)
+
+
+def summary_tables(filters: FigureFilters, group: str | None) -> SummaryTables:
+    """The per-agency tables when they hold what the filters and the grouping need, else the fine ones."""
+    return BY_AGENCY if filters.by_agency_only and group in AGENCY_GROUPS else FINE
 
 
 def filters_within_remit(official: Official, filters: FigureFilters) -> FigureFilters | None:
@@ -148,7 +192,6 @@ def measures(*, filters: FigureFilters, group: str | None, now: datetime) -> lis
     """
     if group is not None and group not in GROUPS:
         raise ValueError(group)
-    period = Q(day__gte=filters.start, day__lte=filters.end) & filters.summary_q()
     names = [group] if group else []
     rows: dict[Any, Measures] = {}
 
@@ -164,19 +207,20 @@ def measures(*, filters: FigureFilters, group: str | None, now: datetime) -> lis
             return [dict(queryset.aggregate(**sums))]
         return [dict(v) for v in queryset.values(*fields).annotate(**sums)]
 
-    for values in grouped(DailyFigures.objects.filter(period), names, **{f"sum_{c}": Sum(c) for c in COUNTERS}):
-        r = row(values.get(group) if group else None)
-        r.counters = {c: values[f"sum_{c}"] or 0 for c in COUNTERS}
-    for values in grouped(OpenFigures.objects.filter(filters.summary_q()), names, n=Sum("count")):
+    tables = summary_tables(filters, group)
+    for queryset in _period_parts(filters, tables.daily, tables.monthly):
+        for values in grouped(queryset, names, **{f"sum_{c}": Sum(c) for c in COUNTERS}):
+            r = row(values.get(group) if group else None)
+            r.counters = {c: r.counters.get(c, 0) + (values[f"sum_{c}"] or 0) for c in COUNTERS}
+    for values in grouped(tables.open._default_manager.filter(filters.summary_q()), names, n=Sum("count")):
         row(values.get(group) if group else None).open = values["n"] or 0
     overdue = grouped(Grievance.objects.filter(filters.grievance_q(), status__in=sorted(OPEN_STATUSES), due_at__lt=now),
                       [_GRIEVANCE_FIELD[n] for n in names], n=Count("id"))
     for values in overdue:
         row(values.get(_GRIEVANCE_FIELD[group]) if group else None).overdue = values["n"] or 0
-    histograms: dict[Any, dict[int, int]] = defaultdict(dict)
-    for values in (ResolutionDays.objects.filter(period).values(*names, "working_days")
-                   .annotate(n=Sum("count"))):
-        histograms[row(values.get(group) if group else None).key][values["working_days"]] = values["n"] or 0
+    histograms: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for values in _resolution_days(filters, tables, names):
+        histograms[row(values.get(group) if group else None).key][values["working_days"]] += values["n"] or 0
     by_agency = filters.at_agencies or group in ("ministry", "department")
     for r in rows.values():
         r.median_days = _median(histograms.get(r.key, {}))
@@ -188,6 +232,39 @@ def measures(*, filters: FigureFilters, group: str | None, now: datetime) -> lis
         r.label = labels.get(r.key, "") if r.key else _none_label(group)
     result = sorted(rows.values(), key=lambda r: (r.key in (0, ""), r.label.lower()))
     return result
+
+
+def _period_parts(filters: FigureFilters, daily: type[models.Model],
+                  monthly: type[models.Model] | None) -> list[QuerySet[Any]]:
+    """The rows of the period in a daily table, narrowed by the filters' dimensions.
+
+    With a monthly twin (whose `day` is the first of each month), the whole calendar months of the
+    period are read from it and only the days before and after them from the daily table.
+    """
+    dims = filters.summary_q()
+    first_month = filters.start if filters.start.day == 1 else _next_month(filters.start)
+    after_months = _next_month(filters.end)
+    if after_months - timedelta(days=1) != filters.end:
+        after_months = filters.end.replace(day=1)
+    if monthly is None or first_month >= after_months:
+        return [daily._default_manager.filter(dims, day__gte=filters.start, day__lte=filters.end)]
+    parts = [monthly._default_manager.filter(dims, day__gte=first_month, day__lt=after_months)]
+    edges = [Q(day__gte=start, day__lte=end) for start, end in ((filters.start, first_month - timedelta(days=1)),
+                                                                (after_months, filters.end)) if start <= end]
+    if edges:
+        parts.append(daily._default_manager.filter(dims, reduce(operator.or_, edges)))
+    return parts
+
+
+def _next_month(day: date) -> date:
+    """The first day of the month after the one of `day`."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _resolution_days(filters: FigureFilters, tables: SummaryTables, names: list[str]) -> list[dict[str, Any]]:
+    """Resolutions per working days to resolve (and per `names`) in the period, in parts to be added up."""
+    return [dict(v) for queryset in _period_parts(filters, tables.days, tables.months)
+            for v in queryset.values(*names, "working_days").annotate(n=Sum("count"))]
 
 
 def _none_label(group: str | None) -> str:
@@ -219,23 +296,25 @@ class TrendPoint:
 def monthly_trend(*, filters: FigureFilters) -> list[TrendPoint]:
     """Received and resolved per calendar month of the period (months without any event included)."""
     received_field = "forwarded" if filters.at_agencies else "received"
-    found = {
-        (v["month"].date() if isinstance(v["month"], datetime) else v["month"]): v
-        for v in DailyFigures.objects.filter(filters.summary_q(), day__gte=filters.start, day__lte=filters.end)
-        .annotate(month=TruncMonth("day")).values("month")
-        .annotate(received=Sum(received_field), resolved=Sum("resolved"))
-    }
+    tables = summary_tables(filters, None)
+    found: dict[date, tuple[int, int]] = {}
+    for queryset in _period_parts(filters, tables.daily, tables.monthly):
+        for v in (queryset.annotate(month=TruncMonth("day")).values("month")
+                  .annotate(received=Sum(received_field), resolved=Sum("resolved"))):
+            month = v["month"].date() if isinstance(v["month"], datetime) else v["month"]
+            received, resolved = found.get(month, (0, 0))
+            found[month] = (received + (v["received"] or 0), resolved + (v["resolved"] or 0))
     points = []
     month = filters.start.replace(day=1)
     while month <= filters.end:
-        values: dict[str, Any] = dict(found.get(month, {}))
-        points.append(TrendPoint(month, values.get("received") or 0, values.get("resolved") or 0))
-        month = (month + timedelta(days=32)).replace(day=1)
+        points.append(TrendPoint(month, *found.get(month, (0, 0))))
+        month = _next_month(month)
     return points
 
 
 def oldest_overdue(*, filters: FigureFilters, now: datetime, limit: int = 10) -> QuerySet[Grievance]:
-    """The open grievances longest past their due date (index (status, due_at))."""
+    """The open grievances longest past their due date (the first entries of the partial index
+    `grievance_open_due`, reports migration 0005)."""
     return (Grievance.objects.filter(filters.grievance_q(), status__in=sorted(OPEN_STATUSES), due_at__lt=now)
             .select_related("ministry", "department").order_by("due_at", "id")[:limit])
 

@@ -1,9 +1,12 @@
 """Summary tables behind the dashboards, the transparency page and the PSGRD reports.
 
 Written only by `summaries.record_transition` (in the transaction of every grievance action) and
-rebuilt from scratch by `manage.py rebuild_summaries`. The dimensions are plain integers, 0 meaning
-"none" (not yet forwarded, no catalogue service), not foreign keys: NULLs are distinct in a unique
-index on both SQLite and PostgreSQL, and the upsert needs one row per key.
+rebuilt from scratch by `manage.py rebuild_summaries`. Each fine table, keyed by every dimension, has
+a per-agency twin keyed by ministry and department only, which the unfiltered dashboards read.
+
+The dimensions are plain integers, 0 meaning "none" (not yet forwarded, no catalogue service), not
+foreign keys: NULLs are distinct in a unique index on both SQLite and PostgreSQL, and the upsert
+needs one row per key.
 """
 
 from django.db import models
@@ -26,12 +29,8 @@ class _Dimensions(models.Model):
         abstract = True
 
 
-class DailyFigures(_Dimensions):
-    """What happened on one local day to grievances of one combination of dimensions.
-
-    The ministry and department are the grievance's at the moment of the event (the ministry a
-    grievance is forwarded to "receives" it on the day of the forwarding).
-    """
+class _DayCounters(models.Model):
+    """What happened on one local day (the counters of DailyFigures and AgencyDailyFigures)."""
 
     day = models.DateField()
     received = models.IntegerField(default=0)  # filed (no ministry yet)
@@ -47,6 +46,22 @@ class DailyFigures(_Dimensions):
     appeals = models.IntegerField(default=0)
     rating_sum = models.IntegerField(default=0)
     rating_count = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+DAY_COUNTERS = ("received", "forwarded", "assessed", "assessment_working_days_sum", "resolved",
+                "resolved_within_limit", "resolution_working_days_sum", "rejected", "closed", "withdrawn", "appeals",
+                "rating_sum", "rating_count")
+
+
+class DailyFigures(_Dimensions, _DayCounters):
+    """What happened on one local day to grievances of one combination of dimensions.
+
+    The ministry and department are the grievance's at the moment of the event (the ministry a
+    grievance is forwarded to "receives" it on the day of the forwarding).
+    """
 
     class Meta:
         constraints = [
@@ -94,6 +109,98 @@ class OpenFigures(_Dimensions):
                 fields=["ministry", "department", "service", "district", "channel", "problem_kind", "status"],
                 name="open_figures_key",
             ),
+        ]
+
+    def __str__(self) -> str:
+        return f"m{self.ministry} {self.status}: {self.count}"
+
+
+# The same three tables per ministry and department only: the sums of the fine rows over service,
+# district, channel and kind of problem. A national dashboard reads (days, departments) rows
+# from them whatever the number of grievances; the fine tables serve the other filters.
+
+
+class _Agency(models.Model):
+    ministry = models.IntegerField(default=0)
+    department = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AgencyDailyFigures(_Agency, _DayCounters):
+    """DailyFigures summed per day, ministry and department."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "ministry", "department"], name="agency_daily_figures_key"),
+        ]
+        indexes = [models.Index(fields=["ministry", "day"]), models.Index(fields=["department", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} m{self.ministry} d{self.department}"
+
+
+class AgencyMonthlyFigures(_Agency, _DayCounters):
+    """AgencyDailyFigures summed per calendar month (`day` is the first of the month): the whole months
+    of a period read one row per month and department instead of one per day."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "ministry", "department"], name="agency_monthly_figures_key"),
+        ]
+        indexes = [models.Index(fields=["ministry", "day"]), models.Index(fields=["department", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m} m{self.ministry} d{self.department}"
+
+
+class AgencyResolutionDays(_Agency):
+    """ResolutionDays summed per day, ministry, department and working days."""
+
+    day = models.DateField()
+    working_days = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "ministry", "department", "working_days"],
+                                    name="agency_resolution_days_key"),
+        ]
+        indexes = [models.Index(fields=["ministry", "day"]), models.Index(fields=["department", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.working_days}: {self.count}"
+
+
+class AgencyMonthlyResolutionDays(_Agency):
+    """AgencyResolutionDays summed per calendar month (`day` is the first of the month): the medians of
+    whole months read one row per month and bucket instead of one per day."""
+
+    day = models.DateField()
+    working_days = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "ministry", "department", "working_days"],
+                                    name="agency_monthly_resolution_days_key"),
+        ]
+        indexes = [models.Index(fields=["ministry", "day"]), models.Index(fields=["department", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m} {self.working_days}: {self.count}"
+
+
+class AgencyOpenFigures(_Agency):
+    """OpenFigures summed per ministry, department and status."""
+
+    status = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ministry", "department", "status"], name="agency_open_figures_key"),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,8 @@
 `record_transition` is called by the grievance actions (in their transaction) for every change of
 status and for the filing; `recount` computes the same tables from scratch, and `rebuild` replaces
 the stored tables with it. Both paths go through one pure function, `effects`, so they cannot
-disagree about what a transition counts for.
+disagree about what a transition counts for. The per-agency tables (Agency*) are the fine ones summed
+by `by_agency`, written by the same `apply` and `rebuild`.
 
 Definitions (the dashboards and reports rely on them):
 - received: filed; forwarded: sent to a ministry (the ministry "receives" it that day; a grievance
@@ -34,7 +35,18 @@ from ekaasel.grievances.models import Grievance, GrievanceEvent
 from ekaasel.grievances.states import AGENCY_STATUSES, OPEN_STATUSES, Action, Status
 from ekaasel.organisations.models import Department, District, Holiday, Ministry, Service
 from ekaasel.organisations.selectors import holidays_between
-from ekaasel.reports.models import DAYS_BUCKETS, DailyFigures, OpenFigures, ResolutionDays
+from ekaasel.reports.models import (
+    DAY_COUNTERS,
+    DAYS_BUCKETS,
+    AgencyDailyFigures,
+    AgencyMonthlyFigures,
+    AgencyMonthlyResolutionDays,
+    AgencyOpenFigures,
+    AgencyResolutionDays,
+    DailyFigures,
+    OpenFigures,
+    ResolutionDays,
+)
 
 # --- the pure part --------------------------------------------------------------------------------
 
@@ -75,6 +87,32 @@ class Effects:
     daily: dict[tuple[date, Dims], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     days: Counter[tuple[date, Dims, int]] = field(default_factory=Counter)
     open: Counter[tuple[Dims, str]] = field(default_factory=Counter)
+
+
+@dataclass
+class AgencyEffects:
+    """The same increments per ministry and department only (keys without service, district, channel, kind)."""
+
+    daily: dict[tuple[date, int, int], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    days: Counter[tuple[date, int, int, int]] = field(default_factory=Counter)
+    open: Counter[tuple[int, int, str]] = field(default_factory=Counter)
+    # `daily` and `days` per first day of the month:
+    monthly: dict[tuple[date, int, int], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    months: Counter[tuple[date, int, int, int]] = field(default_factory=Counter)
+
+
+def by_agency(found: Effects) -> AgencyEffects:
+    """`found` summed over service, district, channel and kind of problem: the rows of the Agency* tables."""
+    coarse = AgencyEffects()
+    for (day, dims), counters in found.daily.items():
+        coarse.daily[(day, dims.ministry, dims.department)].update(counters)
+        coarse.monthly[(day.replace(day=1), dims.ministry, dims.department)].update(counters)
+    for (day, dims, working_days), count in found.days.items():
+        coarse.days[(day, dims.ministry, dims.department, working_days)] += count
+        coarse.months[(day.replace(day=1), dims.ministry, dims.department, working_days)] += count
+    for (dims, status), count in found.open.items():
+        coarse.open[(dims.ministry, dims.department, status)] += count
+    return coarse
 
 
 WorkingDays = Callable[[datetime, datetime], int]
@@ -213,13 +251,27 @@ def _bump(model: type[models.Model], key: dict[str, Any], increments: dict[str, 
 
 
 def apply(found: Effects) -> None:
-    """Add the increments of `found` to the stored tables."""
+    """Add the increments of `found` to the stored tables, the fine ones and the per-agency ones."""
     for (day, dims), counters in found.daily.items():
         _bump(DailyFigures, {"day": day, **dims.as_key()}, dict(counters))
     for (day, dims, working_days), count in found.days.items():
         _bump(ResolutionDays, {"day": day, **dims.as_key(), "working_days": working_days}, {"count": count})
     for (dims, status), count in found.open.items():
         _bump(OpenFigures, {**dims.as_key(), "status": status}, {"count": count})
+    coarse = by_agency(found)
+    for (day, ministry, department), counters in coarse.daily.items():
+        _bump(AgencyDailyFigures, {"day": day, "ministry": ministry, "department": department}, dict(counters))
+    for (month, ministry, department), counters in coarse.monthly.items():
+        _bump(AgencyMonthlyFigures, {"day": month, "ministry": ministry, "department": department}, dict(counters))
+    for (day, ministry, department, working_days), count in coarse.days.items():
+        _bump(AgencyResolutionDays, {"day": day, "ministry": ministry, "department": department,
+                                     "working_days": working_days}, {"count": count})
+    for (month, ministry, department, working_days), count in coarse.months.items():
+        _bump(AgencyMonthlyResolutionDays, {"day": month, "ministry": ministry, "department": department,
+                                            "working_days": working_days}, {"count": count})
+    for (ministry, department, status), count in coarse.open.items():
+        _bump(AgencyOpenFigures, {"ministry": ministry, "department": department, "status": status},
+              {"count": count})
 
 
 # --- from scratch ---------------------------------------------------------------------------------
@@ -308,13 +360,10 @@ def _replay_dims(state: dict[str, Any], row: dict[str, Any]) -> Dims:
 def stored() -> Effects:
     """The three tables as stored, in the shape of `recount` (rows at zero left out)."""
     found = Effects()
-    counters = [f.name for f in DailyFigures._meta.get_fields()
-                if isinstance(f, models.IntegerField) and f.name not in ("id", "ministry", "department",
-                                                                          "service", "district")]
     daily: list[dict[str, Any]] = [dict(r) for r in DailyFigures.objects.values()]
     for row in daily:
         key = (row["day"], _row_dims(row))
-        for name in counters:
+        for name in DAY_COUNTERS:
             if row[name]:
                 found.daily[key][name] += row[name]
     days: list[dict[str, Any]] = [dict(r) for r in ResolutionDays.objects.values()]
@@ -328,7 +377,35 @@ def stored() -> Effects:
     return found
 
 
-def normalised(found: Effects) -> tuple[dict[Any, dict[str, int]], dict[Any, int], dict[Any, int]]:
+def stored_by_agency() -> AgencyEffects:
+    """The three Agency* tables as stored, in the shape of `by_agency`."""
+    found = AgencyEffects()
+    daily: list[dict[str, Any]] = [dict(r) for r in AgencyDailyFigures.objects.values()]
+    for row in daily:
+        for name in DAY_COUNTERS:
+            if row[name]:
+                found.daily[(row["day"], row["ministry"], row["department"])][name] += row[name]
+    days: list[dict[str, Any]] = [dict(r) for r in AgencyResolutionDays.objects.values()]
+    for row in days:
+        if row["count"]:
+            found.days[(row["day"], row["ministry"], row["department"], row["working_days"])] += row["count"]
+    monthly: list[dict[str, Any]] = [dict(r) for r in AgencyMonthlyFigures.objects.values()]
+    for row in monthly:
+        for name in DAY_COUNTERS:
+            if row[name]:
+                found.monthly[(row["day"], row["ministry"], row["department"])][name] += row[name]
+    months: list[dict[str, Any]] = [dict(r) for r in AgencyMonthlyResolutionDays.objects.values()]
+    for row in months:
+        if row["count"]:
+            found.months[(row["day"], row["ministry"], row["department"], row["working_days"])] += row["count"]
+    open_rows: list[dict[str, Any]] = [dict(r) for r in AgencyOpenFigures.objects.values()]
+    for row in open_rows:
+        if row["count"]:
+            found.open[(row["ministry"], row["department"], row["status"])] += row["count"]
+    return found
+
+
+def normalised(found: Effects | AgencyEffects) -> tuple[dict[Any, dict[str, int]], dict[Any, int], dict[Any, int]]:
     """`found` without zero counters, for comparing a recount with the stored tables."""
     daily = {key: {k: v for k, v in c.items() if v} for key, c in found.daily.items()}
     return (
@@ -347,9 +424,9 @@ def _row_dims(row: dict[str, Any]) -> Dims:
 def rebuild() -> Effects:
     """Replace the summary tables by a full recount. Locks nothing: run it while actions are quiet."""
     found = recount()
-    DailyFigures.objects.all().delete()
-    ResolutionDays.objects.all().delete()
-    OpenFigures.objects.all().delete()
+    for model in (DailyFigures, ResolutionDays, OpenFigures, AgencyDailyFigures, AgencyMonthlyFigures,
+                  AgencyResolutionDays, AgencyMonthlyResolutionDays, AgencyOpenFigures):
+        model._default_manager.all().delete()
     DailyFigures.objects.bulk_create(
         [DailyFigures(day=day, **dims.as_key(), **{k: v for k, v in counters.items()})
          for (day, dims), counters in found.daily.items() if any(counters.values())],
@@ -363,6 +440,33 @@ def rebuild() -> Effects:
     OpenFigures.objects.bulk_create(
         [OpenFigures(**dims.as_key(), status=status, count=count)
          for (dims, status), count in found.open.items() if count],
+        batch_size=1000,
+    )
+    coarse = by_agency(found)  # in date order: the rows of a period together on disk
+    AgencyDailyFigures.objects.bulk_create(
+        [AgencyDailyFigures(day=day, ministry=ministry, department=department, **counters)
+         for (day, ministry, department), counters in sorted(coarse.daily.items()) if any(counters.values())],
+        batch_size=1000,
+    )
+    AgencyMonthlyFigures.objects.bulk_create(
+        [AgencyMonthlyFigures(day=month, ministry=ministry, department=department, **counters)
+         for (month, ministry, department), counters in sorted(coarse.monthly.items()) if any(counters.values())],
+        batch_size=1000,
+    )
+    AgencyResolutionDays.objects.bulk_create(
+        [AgencyResolutionDays(day=day, ministry=ministry, department=department, working_days=wd, count=count)
+         for (day, ministry, department, wd), count in sorted(coarse.days.items()) if count],
+        batch_size=1000,
+    )
+    AgencyMonthlyResolutionDays.objects.bulk_create(
+        [AgencyMonthlyResolutionDays(day=month, ministry=ministry, department=department, working_days=wd,
+                                     count=count)
+         for (month, ministry, department, wd), count in sorted(coarse.months.items()) if count],
+        batch_size=1000,
+    )
+    AgencyOpenFigures.objects.bulk_create(
+        [AgencyOpenFigures(ministry=ministry, department=department, status=status, count=count)
+         for (ministry, department, status), count in coarse.open.items() if count],
         batch_size=1000,
     )
     return found

@@ -25,7 +25,7 @@ from tests.conftest import sign_in_verified
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA])
 
-SUMMARY_TABLES = ("reports_dailyfigures", "reports_openfigures", "reports_resolutiondays")
+SUMMARY_TABLES = ("reports_dailyfigures", "reports_openfigures", "reports_resolutiondays", "reports_agency")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -189,7 +189,8 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_grievances(
         g = file_grievance(subject=f"More {n}", service=org["road_permit"] if n % 2 else org["referral"])
         actions.grievance_forward(grievance_id=g.pk, actor=assessor, ministry=org["works" if n % 2 else "health"])
     assert [_count_queries(client, url) for url in urls] == before
-    with django_assert_max_num_queries(25):
+    # A period of whole months and days around them reads each per-agency table in two parts.
+    with django_assert_max_num_queries(30):
         client.get("/workspace/dashboard/")
 
 

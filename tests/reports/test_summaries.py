@@ -1,13 +1,16 @@
 """The summary tables equal a full recount after any sequence of actions; the rebuild command restores them."""
 
 import contextlib
+import importlib
 from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,10 +20,29 @@ from ekaasel.core.errors import DomainError
 from ekaasel.grievances import actions
 from ekaasel.grievances.models import Channel, Grievance, ProblemKind
 from ekaasel.grievances.permissions import Actor
+from ekaasel.grievances.states import OPEN_STATUSES
 from ekaasel.identity.models import Official
 from ekaasel.organisations.models import District, Holiday
-from ekaasel.reports.models import DailyFigures, OpenFigures
-from ekaasel.reports.summaries import normalised, open_recount, recount, stored
+from ekaasel.reports import figures
+from ekaasel.reports.figures import BY_AGENCY, FINE, FigureFilters
+from ekaasel.reports.models import (
+    AgencyDailyFigures,
+    AgencyMonthlyFigures,
+    AgencyMonthlyResolutionDays,
+    AgencyOpenFigures,
+    AgencyResolutionDays,
+    DailyFigures,
+    OpenFigures,
+)
+from ekaasel.reports.summaries import (
+    AgencyEffects,
+    by_agency,
+    normalised,
+    open_recount,
+    recount,
+    stored,
+    stored_by_agency,
+)
 from tests.conftest import MOBILE
 
 START = timezone.make_aware(datetime(2026, 3, 2, 9, 0))
@@ -105,8 +127,55 @@ def _run(step: tuple[str, int, int, int], ids: list[int], org: dict[str, Any], o
 
 
 def assert_summaries_equal_recount() -> None:
-    assert normalised(stored()) == normalised(recount())
+    found = recount()
+    assert normalised(stored()) == normalised(found)
     assert normalised(stored())[2] == open_recount()
+    by_agency_stored, by_agency_counted = stored_by_agency(), by_agency(found)
+    assert normalised(by_agency_stored) == normalised(by_agency_counted)
+    assert _nonzero(by_agency_stored.months) == _nonzero(by_agency_counted.months)
+    assert normalised_monthly(by_agency_stored) == normalised_monthly(by_agency_counted)
+    assert sum(by_agency_stored.months.values()) == sum(by_agency_stored.days.values())
+
+
+def normalised_monthly(found: AgencyEffects) -> dict[Any, dict[str, int]]:
+    monthly = {key: {name: n for name, n in counters.items() if n} for key, counters in found.monthly.items()}
+    return {key: counters for key, counters in monthly.items() if counters}
+
+
+def _nonzero(counts: dict[Any, int]) -> dict[Any, int]:
+    return {key: count for key, count in counts.items() if count}
+
+
+def _histogram(tables: figures.SummaryTables, filters: FigureFilters) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for values in figures._resolution_days(filters, tables, []):
+        found[values["working_days"]] = found.get(values["working_days"], 0) + values["n"]
+    return {days: n for days, n in found.items() if n}
+
+
+def assert_agency_tables_give_the_fine_figures(org: dict[str, Any], now: datetime) -> None:
+    """Every dashboard view the per-agency tables serve shows what the fine tables show."""
+    # The histogram behind the medians, for periods starting on any day (whole months and the days around them).
+    for offset in range(0, (now - START).days + 1, 3):
+        filters = FigureFilters(start=START.date() + timedelta(days=offset), end=now.date() + timedelta(days=40))
+        assert _histogram(BY_AGENCY, filters) == _histogram(FINE, filters), filters
+    whole = FigureFilters(start=START.date() - timedelta(days=1), end=now.date() + timedelta(days=1))
+    later = FigureFilters(start=START.date() + timedelta(days=4), end=now.date())
+    # Whole calendar months (from the monthly histogram), and whole months with days on either side.
+    months = FigureFilters(start=START.date().replace(day=1), end=(now + timedelta(days=40)).date().replace(day=1)
+                           - timedelta(days=1))
+    for filters in (whole, later, months, FigureFilters(start=whole.start, end=whole.end, ministry_id=org["health"].pk),
+                    FigureFilters(start=whole.start, end=whole.end, ministry_id=org["health"].pk,
+                                  department_id=org["medical"].pk)):
+        for group in (None, "ministry", "department"):
+            assert figures.summary_tables(filters, group) is BY_AGENCY
+            coarse = figures.measures(filters=filters, group=group, now=now)
+            with mock.patch.object(figures, "summary_tables", return_value=FINE):
+                fine = figures.measures(filters=filters, group=group, now=now)
+            assert coarse == fine, (filters, group)
+        coarse_trend = figures.monthly_trend(filters=filters)
+        with mock.patch.object(figures, "summary_tables", return_value=FINE):
+            assert coarse_trend == figures.monthly_trend(filters=filters)
 
 
 @pytest.mark.django_db(transaction=False)
@@ -127,6 +196,7 @@ def test_summaries_equal_a_full_recount_after_any_sequence_of_actions(
                 with clock.as_of(now), contextlib.suppress(DomainError):
                     _run(step, ids, org, officials, now)
             assert_summaries_equal_recount()
+            assert_agency_tables_give_the_fine_figures(org, now)
             raise _Rollback
     except _Rollback:
         pass
@@ -164,3 +234,49 @@ def test_a_reclassified_grievance_moves_its_open_count_to_the_new_service_and_di
     received = DailyFigures.objects.get(received=1)
     assert (received.service, received.district) == (0, org["thimphu"].pk)
     assert_summaries_equal_recount()
+
+
+def test_figures_filtered_by_service_or_grouped_by_district_read_the_fine_tables(org: dict[str, Any]) -> None:
+    today = START.date()
+    assert figures.summary_tables(FigureFilters.last_12_months(today, ministry_id=org["health"].pk), "department") \
+        is BY_AGENCY
+    assert figures.summary_tables(FigureFilters.last_12_months(today, service_id=org["referral"].pk), None) is FINE
+    assert figures.summary_tables(FigureFilters.last_12_months(today, channel=Channel.SMS), "ministry") is FINE
+    assert figures.summary_tables(FigureFilters.last_12_months(today), "district") is FINE
+
+
+def test_the_migration_fills_the_agency_tables_from_the_fine_ones(
+    file_grievance: Any, officials: dict[str, Official], org: dict[str, Any],
+) -> None:
+    assessor = Actor.of_official(officials["assessor"])
+    first = file_grievance()
+    second = file_grievance(subject="Another", service=None, channel=Channel.SMS)
+    file_grievance(subject="A third")
+    actions.grievance_forward(grievance_id=first.pk, actor=assessor, ministry=org["health"], department=org["medical"])
+    actions.grievance_forward(grievance_id=second.pk, actor=assessor, ministry=org["health"], department=org["medical"])
+    actions.grievance_resolve(grievance_id=first.pk, actor=Actor.of_official(officials["health_secretary"]),
+                              resolution="Fixed")
+    expected = normalised(stored_by_agency())
+    assert expected == normalised(by_agency(stored()))
+    assert expected[0]  # something to fill
+    months_expected = _nonzero(stored_by_agency().months)
+    monthly_expected = normalised_monthly(stored_by_agency())
+    assert months_expected and monthly_expected
+    for model in (AgencyDailyFigures, AgencyMonthlyFigures, AgencyResolutionDays, AgencyMonthlyResolutionDays,
+                  AgencyOpenFigures):
+        model.objects.all().delete()
+    migration = importlib.import_module("ekaasel.reports.migrations.0004_agency_summaries")
+    migration.backfill(apps, connection.SchemaEditorClass(connection))
+    assert normalised(stored_by_agency()) == expected
+    assert _nonzero(stored_by_agency().months) == months_expected
+    assert normalised_monthly(stored_by_agency()) == monthly_expected
+    # Two grievances forwarded to the same department on the same day share one row.
+    assert AgencyOpenFigures.objects.get(ministry=org["health"].pk, department=org["medical"].pk,
+                                         status="forwarded").count == 1
+    assert AgencyDailyFigures.objects.get(ministry=org["health"].pk, department=org["medical"].pk).forwarded == 2
+
+
+def test_the_index_of_open_grievances_covers_every_open_status() -> None:
+    """The dashboards' overdue queries use the partial index only if its condition is today's open statuses."""
+    migration = importlib.import_module("ekaasel.reports.migrations.0005_open_grievances_due_index")
+    assert "(" + ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES)) + ")" == migration.OPEN
