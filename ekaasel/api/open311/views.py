@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from ekaasel.api import ratelimit
 from ekaasel.api.open311.render import error, respond
 from ekaasel.api.tokens import official_for_token
+from ekaasel.core import ratelimit
 from ekaasel.core.errors import DomainError
 from ekaasel.grievances import actions
 from ekaasel.grievances.application_id import MalformedApplicationId, parse_application_id

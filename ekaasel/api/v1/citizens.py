@@ -12,7 +12,6 @@ from ninja import File, Form, Header, Router
 from ninja.files import UploadedFile as NinjaUploadedFile
 from ninja.responses import Status as Reply
 
-from ekaasel.api import ratelimit
 from ekaasel.api.citizen_tokens import citizen_token_lifetime, issue_citizen_token, mobile_for_citizen_token
 from ekaasel.api.errors import ApiError
 from ekaasel.api.v1.auth import CitizenToken, bearer_token, client_ip
@@ -32,6 +31,7 @@ from ekaasel.api.v1.schemas import (
     TrackOut,
     WithdrawIn,
 )
+from ekaasel.core import ratelimit
 from ekaasel.grievances import actions
 from ekaasel.grievances.models import Channel, Grievance, ProblemKind
 from ekaasel.grievances.permissions import Actor
