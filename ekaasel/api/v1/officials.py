@@ -6,6 +6,8 @@ remit is 404. Every write is the domain action the workspace calls.
 from collections.abc import Callable
 from typing import Any
 
+from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -47,14 +49,20 @@ from ekaasel.organisations.models import Department, District, Ministry, Service
 router = Router(tags=["officials"], auth=OfficialToken())
 
 
-def _by_code(model: type[Ministry | Department | Service | District], code: str | None, field: str) -> int | None:
+def _catalogue_entry[M: models.Model](queryset: QuerySet[M], code: str | None, field: str, message: str) -> M | None:
+    """The catalogue entry with this code (None when none was given); a 422 on `field` when there is none."""
     if not code:
         return None
-    pk = model.objects.filter(code=code).values_list("pk", flat=True).first()
-    if pk is None:
-        message = _("There is no such code.")
+    found = queryset.filter(code=code).first()
+    if found is None:
         raise ApiError(422, "invalid_input", message, fields={field: [message]})
-    return int(pk)
+    return found
+
+
+def _by_code(model: type[Ministry | Department | Service | District], code: str | None, field: str) -> int | None:
+    """A queue filter's id from its code."""
+    entry = _catalogue_entry(model.objects.all(), code, field, _("There is no such code."))
+    return None if entry is None else int(entry.pk)
 
 
 @router.get("/grievances", response={200: OfficialGrievancePage, **errors(401, 422)})
@@ -115,30 +123,18 @@ Perform = Callable[[Grievance, Actor, Official, Any], Grievance]
 
 
 def _forward(g: Grievance, actor: Actor, official: Official, d: ForwardIn) -> Grievance:
-    ministry = Ministry.objects.filter(code=d.ministry, is_active=True).first()
-    if ministry is None:
-        raise ApiError(422, "invalid_input", _("There is no such ministry."),
-                       fields={"ministry": [_("There is no such ministry.")]})
-    department = None
-    if d.department:
-        department = Department.objects.filter(code=d.department, is_active=True).first()
-        if department is None:
-            raise ApiError(422, "invalid_input", _("There is no such department."),
-                           fields={"department": [_("There is no such department.")]})
-    service = None
-    if d.service:
-        service = Service.objects.filter(code=d.service, is_active=True).first()
-        if service is None:
-            raise ApiError(422, "invalid_input", _("There is no such service."),
-                           fields={"service": [_("There is no such service.")]})
-    district = None
-    if d.district:
-        district = District.objects.filter(code=d.district).first()
-        if district is None:
-            raise ApiError(422, "invalid_input", _("There is no such district."),
-                           fields={"district": [_("There is no such district.")]})
-    return actions.grievance_forward(grievance_id=g.pk, actor=actor, ministry=ministry, department=department,
-                                     note=d.note, expected_version=d.version, service=service, district=district)
+    no_ministry = _("There is no such ministry.")
+    ministry = _catalogue_entry(Ministry.objects.filter(is_active=True), d.ministry, "ministry", no_ministry)
+    if ministry is None:  # an empty code: the ministry is required
+        raise ApiError(422, "invalid_input", no_ministry, fields={"ministry": [no_ministry]})
+    return actions.grievance_forward(
+        grievance_id=g.pk, actor=actor, ministry=ministry, note=d.note, expected_version=d.version,
+        department=_catalogue_entry(Department.objects.filter(is_active=True), d.department, "department",
+                                    _("There is no such department.")),
+        service=_catalogue_entry(Service.objects.filter(is_active=True), d.service, "service",
+                                 _("There is no such service.")),
+        district=_catalogue_entry(District.objects.all(), d.district, "district", _("There is no such district.")),
+    )
 
 
 def _mark_duplicate(g: Grievance, actor: Actor, official: Official, d: MarkDuplicateIn) -> Grievance:
