@@ -27,9 +27,10 @@ CID = "11410007777"
 SUBJECT = "Driving licence renewal pending for six weeks"
 WIDTH = 640
 MAX_HEIGHT = 760
-# A guide page shows up to three screenshots and must stay within 150 KB with its HTML and CSS (the page-weight
-# walk measures the real pages with the committed screenshots). Dzongkha screens are the heaviest: the queue's
-# dates and service names wrap at 640 px, and their size changes with the journey's data (35–41 KB seen).
+# A guide page shows up to three screenshots and must stay within 150 KB with its HTML and CSS
+# (the page-weight walk measures the real pages with the committed screenshots). Dzongkha screens
+# are the heaviest: the queue's dates and service names wrap at 640 px, and their size changes
+# with the journey's data (35 to 41 KB seen).
 MAX_BYTES = 45 * 1024
 LANGUAGES = ("dz", "en")  # English last: the journey goes on with English labels
 
