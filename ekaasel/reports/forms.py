@@ -6,12 +6,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ekaasel.core.choices import CatalogueChoiceField, Select
 from ekaasel.grievances.models import Channel, ProblemKind
 from ekaasel.organisations.models import Department, District, Ministry, Service
 from ekaasel.reports.figures import FigureFilters
 
 
-class _DepartmentChoiceField(forms.ModelChoiceField[Department]):
+class _DepartmentChoiceField(CatalogueChoiceField[Department]):
     def label_from_instance(self, obj: Department) -> str:
         return f"{obj.ministry} — {obj}"
 
@@ -27,19 +28,19 @@ class DashboardFilterForm(forms.Form):
 
     start = _date(_("From"))
     end = _date(_("To"))
-    ministry = forms.ModelChoiceField(label=_("Ministry"), queryset=Ministry.objects.order_by("name"),
+    ministry = CatalogueChoiceField(label=_("Ministry"), queryset=Ministry.objects.order_by("name"),
                                       required=False, empty_label=_("Any ministry"))
     department = _DepartmentChoiceField(label=_("Department"), queryset=Department.objects.select_related("ministry")
                                         .order_by("ministry__name", "name"),
                                         required=False, empty_label=_("Any department"))
-    service = forms.ModelChoiceField(label=_("Public service"), queryset=Service.objects.order_by("name"),
+    service = CatalogueChoiceField(label=_("Public service"), queryset=Service.objects.order_by("name"),
                                      required=False, empty_label=_("Any service"))
-    district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.order_by("name"),
+    district = CatalogueChoiceField(label=_("District"), queryset=District.objects.order_by("name"),
                                       required=False, empty_label=_("Any district"))
     channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices],
-                                required=False)
+                                required=False, widget=Select)
     kind = forms.ChoiceField(label=_("Kind of problem"), choices=[("", _("Any kind")), *ProblemKind.choices],
-                             required=False)
+                             required=False, widget=Select)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "dash_%s")

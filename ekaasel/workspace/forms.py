@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from ekaasel.core.choices import CatalogueChoiceField, Select
 from ekaasel.core.errors import DomainError
 from ekaasel.grievances.application_id import MalformedApplicationId, parse_application_id
 from ekaasel.grievances.models import Channel, ProblemKind
@@ -28,17 +29,17 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
 # --- the queue ------------------------------------------------------------------------------------
 
 
-class DepartmentChoiceField(forms.ModelChoiceField[Department]):
+class DepartmentChoiceField(CatalogueChoiceField[Department]):
     def label_from_instance(self, obj: Department) -> str:
         return f"{obj.ministry} — {obj}"
 
 
-class ServiceChoiceField(forms.ModelChoiceField[Service]):
+class ServiceChoiceField(CatalogueChoiceField[Service]):
     def label_from_instance(self, obj: Service) -> str:
         return f"{obj.ministry} — {obj}"
 
 
-class OfficialChoiceField(forms.ModelChoiceField[Official]):
+class OfficialChoiceField(CatalogueChoiceField[Official]):
     def label_from_instance(self, obj: Official) -> str:
         name = obj.user.get_full_name() or obj.user.get_username()
         return f"{name} ({obj.get_role_display()})"
@@ -52,24 +53,26 @@ class QueueFilterForm(forms.Form):
         required=False, widget=forms.HiddenInput,
     )
     q = forms.CharField(label=_("Search subject and description"), max_length=200, required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False)
-    ministry = forms.ModelChoiceField(
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False,
+                               widget=Select)
+    ministry = CatalogueChoiceField(
         label=_("Ministry"), queryset=Ministry.objects.order_by("name"), required=False, empty_label=_("Any ministry")
     )
     department = DepartmentChoiceField(
         label=_("Department"), queryset=Department.objects.select_related("ministry"),
         required=False, empty_label=_("Any department"),
     )
-    service = forms.ModelChoiceField(
+    service = CatalogueChoiceField(
         label=_("Public service"), queryset=Service.objects.order_by("name"), required=False,
         empty_label=_("Any service"),
     )
-    district = forms.ModelChoiceField(
+    district = CatalogueChoiceField(
         label=_("District"), queryset=District.objects.order_by("name"), required=False, empty_label=_("Any district")
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False,
+                                widget=Select)
     kind = forms.ChoiceField(label=_("Kind of problem"), choices=[("", _("Any kind")), *ProblemKind.choices],
-                             required=False)
+                             required=False, widget=Select)
     open = forms.BooleanField(label=_("Only open"), required=False)
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
     resolved_from = forms.DateField(
@@ -157,7 +160,7 @@ class GrievanceActionForm(forms.Form):
 
 class ForwardForm(GrievanceActionForm):
     action_name = "forward"
-    ministry = forms.ModelChoiceField(
+    ministry = CatalogueChoiceField(
         label=_("Ministry"), queryset=Ministry.objects.filter(is_active=True).order_by("name"),
         empty_label=_("Choose the ministry"), error_messages={"required": _("Choose the ministry to forward to.")},
     )
@@ -172,7 +175,7 @@ class ForwardForm(GrievanceActionForm):
         required=False, empty_label=_("Not a listed service"),
         help_text=_("Correct the service if the citizen chose the wrong one (grievances sent by SMS have none)."),
     )
-    district = forms.ModelChoiceField(
+    district = CatalogueChoiceField(
         label=_("District"), queryset=District.objects.order_by("name"), required=False,
         empty_label=_("Keep the district given"),
         help_text=_("Correct the district where the problem is, if the citizen's choice was wrong."),
