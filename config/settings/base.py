@@ -212,7 +212,9 @@ MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 2
-SESSION_SAVE_EVERY_REQUEST = True
+# A session is saved when it changes (not on every request): the workspace's idle sign-out records the
+# last activity at most once a minute, which also renews the cookie of an active official.
+SESSION_SAVE_EVERY_REQUEST = False
 
 # Upload limits: 3 attachments of at most 5 MB each, plus form fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import path, reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -297,6 +299,32 @@ def test_session_expires_after_thirty_idle_minutes(client: Client, officials: di
         assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
         assert "You were signed out after 30 minutes without activity" in text_of(client.get(SIGN_IN))
         assert "_auth_user_id" not in client.session
+
+
+def test_activity_is_written_to_the_session_at_most_once_a_minute(client: Client,
+                                                                   officials: dict[str, Official]) -> None:
+    device = add_device(officials["assessor"])
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert is_verified_official(client)
+        return sum(1 for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT"))
+
+    with time_machine.travel(datetime(2026, 5, 4, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        sign_in(client, officials["assessor"], device)
+        traveller.shift(30)
+        assert session_writes() == 1  # the first page after signing in
+        traveller.shift(30)
+        assert session_writes() == 0  # a page within the minute: no database write
+        traveller.shift(31)
+        assert session_writes() == 1
+        # The last activity written was at 9:01:01; a page at 9:01:30 wrote nothing, so the official is
+        # signed out 30 minutes after 9:01:01: between 29 and 30 minutes after his last page.
+        traveller.shift(29)
+        assert session_writes() == 0
+        traveller.shift(30 * 60 - 28)
+        response = client.get("/test-protected/")
+        assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
 
 
 def test_dev_totp_shows_a_code_that_signs_in(client: Client, db: None) -> None:
