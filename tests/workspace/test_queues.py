@@ -189,6 +189,22 @@ def test_search_over_subject_and_description(
     assert listed_ids(client.get(QUEUE, {"q": clinic.application_id})) == [clinic.application_id]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the full-text index exists on PostgreSQL only")
+def test_the_text_search_reads_the_full_text_index(officials: dict[str, Official], file_grievance: Filer) -> None:
+    from ekaasel.grievances.selectors import Queue, QueueFilters, grievance_queue
+
+    for n in range(30):
+        file_grievance(subject=f"Water supply {n}", description="No water in the village since Monday.")
+    queue = grievance_queue(official=officials["pmo"], filters=QueueFilters(queue=Queue.ALL, search="bridge"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a tiny table: make the planner show what it can use
+        sql, params = queue.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "grievance_search" in plan, plan
+
+
 def test_pagination_is_stable_25_a_page(
     signed_in: SignIn, officials: dict[str, Official], file_grievance: Filer
 ) -> None:
