@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import psycopg
@@ -71,14 +72,20 @@ class PrivateCluster:
         return f"postgres://{CLUSTER_USER}@127.0.0.1:{self.port}/{self.name}"
 
     def _run(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        command = [str(self.bin_dir / args[0]), *args[1:]]
+        return self.run_as_owner(str(self.bin_dir / args[0]), *args[1:], check=check, timeout=timeout)
+
+    def run_as_owner(self, *command: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """Run `command` as the cluster's owner (the postgres user when the tests run as root)."""
         if self._as_root:
-            command = ["runuser", "-u", CLUSTER_USER, "--", *command]
+            command = ("runuser", "-u", CLUSTER_USER, "--", *command)
         return subprocess.run(command, check=check, capture_output=True, text=True, timeout=timeout, cwd="/")
 
-    def init(self) -> None:
+    def init(self, settings: Mapping[str, str] | None = None) -> None:
+        """initdb, `settings` appended to postgresql.conf as an operator would write them, start, create `name`."""
         self._run("initdb", "-D", str(self.data_dir), "-U", CLUSTER_USER, "-A", "trust", "-E", "UTF8",
                   "--no-instructions", "--locale=C.UTF-8")
+        if settings:
+            self.configure(settings)
         self.start()
         with psycopg.connect(self.admin_url, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{self.name}"')
@@ -99,6 +106,29 @@ class PrivateCluster:
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop", check=False)
+
+    def configure(self, settings: Mapping[str, str]) -> None:
+        """Append `name = 'value'` lines to postgresql.conf (read at the next start)."""
+        lines = "".join(f"{name} = '{value.replace(chr(39), chr(39) * 2)}'\n" for name, value in settings.items())
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write(lines)
+
+    def owned_dir(self, name: str) -> Path:
+        """A new directory `name` in the work directory, owned by the cluster's owner, mode 700."""
+        self.run_as_owner("mkdir", "-m", "700", str(self.workdir / name))
+        return self.workdir / name
+
+    def base_backup(self, target: Path) -> Path:
+        """`pg_basebackup -Ft -z -X fetch` into `target` (a new directory); returns base.tar.gz."""
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", CLUSTER_USER, "-D", str(target),
+                  "-Ft", "-z", "-X", "fetch", "--checkpoint=fast", "--no-sync", timeout=120)
+        return target / "base.tar.gz"
+
+    def replace_data_dir(self, base_tarball: Path, *, keep_as: str = "data.broken") -> None:
+        """Move the (stopped) data directory aside as `keep_as` and unpack a base backup in its place."""
+        self.run_as_owner("mv", str(self.data_dir), str(self.workdir / keep_as))
+        self.run_as_owner("mkdir", "-m", "700", str(self.data_dir))
+        self.run_as_owner("tar", "-xzf", str(base_tarball), "-C", str(self.data_dir), timeout=120)
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
