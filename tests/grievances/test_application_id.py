@@ -1,8 +1,14 @@
+import io
 import itertools
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+import time_machine
+from django.core.management import CommandError, call_command
 
 from ekaasel.grievances.application_id import ApplicationId, MalformedApplicationId, parse_application_id
+from ekaasel.grievances.models import ApplicationSequence
 
 
 def test_format_is_short_and_readable() -> None:
@@ -47,3 +53,31 @@ def test_serials_past_a_million_still_parse() -> None:
     big = str(ApplicationId(year=27, serial=1_234_567))
     assert big.startswith("EK-27-1234567-")
     assert parse_application_id(big) == big
+
+
+# --- after a restore: moving the serial past IDs citizens may hold ---------------------------------
+
+
+def _skip(application_id: str) -> str:
+    out = io.StringIO()
+    call_command("skip_application_ids", application_id, stdout=out)
+    return out.getvalue()
+
+
+@time_machine.travel(datetime(2026, 6, 1, 9, tzinfo=UTC), tick=False)
+def test_skipped_ids_are_never_issued_again(file_grievance: Any) -> None:
+    first = file_grievance(subject="Before the restore")
+    held = str(ApplicationId(year=26, serial=4850))
+    assert "the next ID is " + str(ApplicationId(year=26, serial=4851)) in _skip(held)
+    following = file_grievance(subject="After the restore")
+    assert first.application_id == str(ApplicationId(year=26, serial=1))
+    assert following.application_id == str(ApplicationId(year=26, serial=4851))
+    # Never backwards: an ID below the serial changes nothing.
+    assert "Nothing to do" in _skip(str(ApplicationId(year=26, serial=10)))
+    assert ApplicationSequence.objects.get(year=26).last_serial == 4851
+
+
+def test_a_mistyped_id_changes_nothing(db: None) -> None:
+    with pytest.raises(CommandError, match="not an application ID"):
+        _skip(f"EK-26-004850-{(ApplicationId(year=26, serial=4850).check_digit + 1) % 10}")
+    assert not ApplicationSequence.objects.exists()
