@@ -1,10 +1,11 @@
 """Keeping the summary tables equal to what the grievances and their history say.
 
 `record_transition` is called by the grievance actions (in their transaction) for every change of
-status and for the filing; `recount` computes the same tables from scratch, and `rebuild` replaces
-the stored tables with it. Both paths go through one pure function, `effects`, so they cannot
-disagree about what a transition counts for. The per-agency tables (Agency*) are the fine ones summed
-by `by_agency`, written by the same `apply` and `rebuild`.
+status and for the filing; `rebuild` replays every grievance's history from scratch, one grievance at
+a time, and replaces the stored tables with the result (`recount` is the same replay kept in memory, for
+checks). Both paths go through one pure function, `effects`, so they cannot disagree about what a
+transition counts for. The per-agency tables (Agency*) are the fine ones summed (`by_agency` in `apply`,
+GROUP BY in `rebuild`).
 
 Definitions (the dashboards and reports rely on them):
 - received: filed; forwarded: sent to a ministry (the ministry "receives" it that day; a grievance
@@ -20,14 +21,19 @@ Definitions (the dashboards and reports rely on them):
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, connection, models, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from ekaasel.core.calendar import working_days_between
@@ -38,6 +44,7 @@ from ekaasel.organisations.selectors import holidays_between
 from ekaasel.reports.models import (
     DAY_COUNTERS,
     DAYS_BUCKETS,
+    DIMENSIONS,
     AgencyDailyFigures,
     AgencyMonthlyFigures,
     AgencyMonthlyResolutionDays,
@@ -174,9 +181,15 @@ def _local(moment: datetime) -> date:
 def _working_days_with(holidays: Iterable[date]) -> WorkingDays:
     holiday_set = set(holidays)
     weekend = settings.EKAASEL["WEEKEND_DAYS"]
+    zone = timezone.get_current_timezone()
+
+    # A replay asks for the same few spans of days millions of times: remember the latest ones.
+    @lru_cache(maxsize=1 << 16)
+    def between(start: date, end: date) -> int:
+        return working_days_between(start, end, holidays=holiday_set, weekend=weekend)
 
     def count(start: datetime, end: datetime) -> int:
-        return working_days_between(_local(start), _local(end), holidays=holiday_set, weekend=weekend)
+        return between(start.astimezone(zone).date(), end.astimezone(zone).date())
 
     return count
 
@@ -280,62 +293,79 @@ _REPLAYED = (Action.SUBMIT, Action.FORWARD, Action.RETURN, Action.APPEAL, Action
              Action.REJECT, Action.MARK_DUPLICATE, Action.CLOSE, Action.WITHDRAW, Action.ASK_INFO,
              Action.PROVIDE_INFO, Action.ACKNOWLEDGE)
 
+# A replayed event with the columns of its grievance: (grievance, service, district, channel, kind of problem,
+# action, from status, to status, data, time). One query gives both: no table of all grievances in memory.
+_EVENT_COLUMNS = ("grievance_id", "grievance__service_id", "grievance__district_id", "grievance__channel",
+                  "grievance__problem_kind", "action", "from_status", "to_status", "data", "created_at")
+Event = tuple[int, int | None, int, str, str, str, str, str, Any, datetime]
 
-def recount() -> Effects:
-    """The three tables as the grievances and their history say they should be (no writes).
 
-    Replays each grievance's status events in order, with the same `effects` as the actions.
+@dataclass(frozen=True)
+class _Catalogue:
+    """What a replay needs besides the history: the catalogue's codes and time limits, and the holidays."""
+
+    ministry_ids: dict[str, int]
+    department_ids: dict[str, int]
+    service_ids: dict[str, int]
+    district_ids: dict[str, int]
+    ministry_days: dict[int, int | None]
+    service_days: dict[int, int | None]
+    working_days: WorkingDays
+
+    @classmethod
+    def load(cls) -> "_Catalogue":
+        return cls(
+            ministry_ids=dict(Ministry.objects.values_list("code", "id")),
+            department_ids=dict(Department.objects.values_list("code", "id")),
+            service_ids=dict(Service.objects.values_list("code", "id")),
+            district_ids=dict(District.objects.values_list("code", "id")),
+            ministry_days=dict(Ministry.objects.values_list("id", "resolution_working_days")),
+            service_days=dict(Service.objects.values_list("id", "resolution_working_days")),
+            working_days=_working_days_with(Holiday.objects.values_list("date", flat=True)),
+        )
+
+
+def histories(*, chunk_size: int = 10_000) -> Iterator[list[Event]]:
+    """Each grievance's replayed events in order, one list per grievance, in order of grievance.
+
+    One ordered read (a server-side cursor on PostgreSQL): memory holds one grievance's history at a time.
     """
-    ministry_ids = dict(Ministry.objects.values_list("code", "id"))
-    department_ids = dict(Department.objects.values_list("code", "id"))
-    ministry_days = dict(Ministry.objects.values_list("id", "resolution_working_days"))
-    service_days = dict(Service.objects.values_list("id", "resolution_working_days"))
-    working_days = _working_days_with(Holiday.objects.values_list("date", flat=True))
-    service_ids = dict(Service.objects.values_list("code", "id"))
-    district_ids = dict(District.objects.values_list("code", "id"))
-    grievances: dict[int, dict[str, Any]] = {
-        row["id"]: dict(row) for row in Grievance.objects.values("id", "service_id", "district_id", "channel",
-                                                             "problem_kind").iterator()
-    }
-    # A grievance reclassified at forwarding was counted under its first service and district until then.
-    first_class: dict[int, dict[str, int | None]] = {}
-    reclassifications = (
-        GrievanceEvent.objects.filter(action=Action.FORWARD, data__has_key="reclassified")
-        .order_by("grievance_id", "created_at", "id").values_list("grievance_id", "data")
-    )
-    for grievance_id, data in reclassifications.iterator():
-        first = first_class.setdefault(grievance_id, {})
-        for name, ids in (("service", service_ids), ("district", district_ids)):
-            if name in data["reclassified"] and name not in first:
-                first[name] = ids.get(str(data["reclassified"][name][0]))
-    found = Effects()
-    state: dict[str, Any] = {}
-    row: dict[str, Any] = {}
-    current = None
-    events = (
-        GrievanceEvent.objects.filter(action__in=_REPLAYED)
-        .order_by("grievance_id", "created_at", "id")
-        .values_list("grievance_id", "action", "from_status", "to_status", "data", "created_at")
-    )
-    for grievance_id, action, from_status, to_status, data, created_at in events.iterator(chunk_size=5000):
-        if grievance_id != current:
-            current = grievance_id
-            row = grievances[grievance_id]
-            first = first_class.get(grievance_id, {})
-            state = {"ministry": 0, "department": 0, "round_start": created_at, "forwarded_at": None,
-                     "service": first.get("service", row["service_id"]),
-                     "district": first.get("district", row["district_id"])}
+    events = (GrievanceEvent.objects.filter(action__in=_REPLAYED)
+              .order_by("grievance_id", "created_at", "id").values_list(*_EVENT_COLUMNS))
+    for _, history in groupby(events.iterator(chunk_size=chunk_size), key=itemgetter(0)):
+        yield list(history)
 
-        before = _replay_dims(state, row)
+
+def replay(history: Sequence[Event], catalogue: _Catalogue, into: Effects) -> None:
+    """Add what one grievance's history (its events from `histories`) counts for to `into`.
+
+    The same `effects` as the actions, with the grievance's ministry, department, service and district
+    as they were at each event.
+    """
+    _, service_id, district_id, channel, problem_kind = history[0][:5]
+    # A grievance reclassified at forwarding was counted under its first service and district until then.
+    first: dict[str, int | None] = {}
+    for event in history:
+        data = event[8]
+        if event[5] == Action.FORWARD and isinstance(data, dict) and "reclassified" in data:
+            for name, ids in (("service", catalogue.service_ids), ("district", catalogue.district_ids)):
+                if name in data["reclassified"] and name not in first:
+                    first[name] = ids.get(str(data["reclassified"][name][0]))
+    state: dict[str, Any] = {"ministry": 0, "department": 0, "round_start": history[0][9], "forwarded_at": None,
+                             "service": first.get("service", service_id),
+                             "district": first.get("district", district_id)}
+    kind = (channel, problem_kind)
+    for _, _, _, _, _, action, from_status, to_status, data, created_at in history:
+        before = _replay_dims(state, kind)
         if action == Action.FORWARD:
-            state["ministry"] = ministry_ids.get(str((data or {}).get("ministry")), 0)
-            state["department"] = department_ids.get(str((data or {}).get("department")), 0)
+            state["ministry"] = catalogue.ministry_ids.get(str((data or {}).get("ministry")), 0)
+            state["department"] = catalogue.department_ids.get(str((data or {}).get("department")), 0)
             state["forwarded_at"] = created_at
             changed = (data or {}).get("reclassified", {})
             if "service" in changed:
-                state["service"] = service_ids.get(str(changed["service"][1]))
+                state["service"] = catalogue.service_ids.get(str(changed["service"][1]))
             if "district" in changed:
-                state["district"] = district_ids.get(str(changed["district"][1]))
+                state["district"] = catalogue.district_ids.get(str(changed["district"][1]))
         elif action == Action.RETURN:
             state["ministry"] = state["department"] = 0
         elif action == Action.APPEAL:
@@ -343,18 +373,28 @@ def recount() -> Effects:
         rating = (data or {}).get("rating") if action == Action.RATE else None
         moment = Moment(
             from_status=None if action == Action.SUBMIT else Status(from_status),
-            to_status=Status(to_status), before=before, after=_replay_dims(state, row), now=created_at,
+            to_status=Status(to_status), before=before, after=_replay_dims(state, kind), now=created_at,
             round_start=state["round_start"], forwarded_at=state["forwarded_at"], rating=rating,
-            resolution_limit=resolution_limit(ministry_days.get(state["ministry"]),
-                                              service_days.get(state["service"])),
+            resolution_limit=resolution_limit(catalogue.ministry_days.get(state["ministry"]),
+                                              catalogue.service_days.get(state["service"])),
         )
-        effects(moment, working_days, found)
+        effects(moment, catalogue.working_days, into)
+
+
+def _replay_dims(state: dict[str, Any], kind: tuple[str, str]) -> Dims:
+    return Dims(state["ministry"], state["department"], state["service"] or 0, state["district"], *kind)
+
+
+def recount() -> Effects:
+    """The three tables as the grievances and their history say they should be (no writes), in memory.
+
+    For checks on test-sized data: `rebuild` streams the same replay into the database.
+    """
+    catalogue = _Catalogue.load()
+    found = Effects()
+    for history in histories():
+        replay(history, catalogue, found)
     return found
-
-
-def _replay_dims(state: dict[str, Any], row: dict[str, Any]) -> Dims:
-    return Dims(state["ministry"], state["department"], state["service"] or 0, state["district"], row["channel"],
-                row["problem_kind"])
 
 
 def stored() -> Effects:
@@ -420,58 +460,6 @@ def _row_dims(row: dict[str, Any]) -> Dims:
                 row["problem_kind"])
 
 
-@transaction.atomic
-def rebuild() -> Effects:
-    """Replace the summary tables by a full recount. Locks nothing: run it while actions are quiet."""
-    found = recount()
-    for model in (DailyFigures, ResolutionDays, OpenFigures, AgencyDailyFigures, AgencyMonthlyFigures,
-                  AgencyResolutionDays, AgencyMonthlyResolutionDays, AgencyOpenFigures):
-        model._default_manager.all().delete()
-    DailyFigures.objects.bulk_create(
-        [DailyFigures(day=day, **dims.as_key(), **{k: v for k, v in counters.items()})
-         for (day, dims), counters in found.daily.items() if any(counters.values())],
-        batch_size=1000,
-    )
-    ResolutionDays.objects.bulk_create(
-        [ResolutionDays(day=day, **dims.as_key(), working_days=wd, count=count)
-         for (day, dims, wd), count in found.days.items() if count],
-        batch_size=1000,
-    )
-    OpenFigures.objects.bulk_create(
-        [OpenFigures(**dims.as_key(), status=status, count=count)
-         for (dims, status), count in found.open.items() if count],
-        batch_size=1000,
-    )
-    coarse = by_agency(found)  # in date order: the rows of a period together on disk
-    AgencyDailyFigures.objects.bulk_create(
-        [AgencyDailyFigures(day=day, ministry=ministry, department=department, **counters)
-         for (day, ministry, department), counters in sorted(coarse.daily.items()) if any(counters.values())],
-        batch_size=1000,
-    )
-    AgencyMonthlyFigures.objects.bulk_create(
-        [AgencyMonthlyFigures(day=month, ministry=ministry, department=department, **counters)
-         for (month, ministry, department), counters in sorted(coarse.monthly.items()) if any(counters.values())],
-        batch_size=1000,
-    )
-    AgencyResolutionDays.objects.bulk_create(
-        [AgencyResolutionDays(day=day, ministry=ministry, department=department, working_days=wd, count=count)
-         for (day, ministry, department, wd), count in sorted(coarse.days.items()) if count],
-        batch_size=1000,
-    )
-    AgencyMonthlyResolutionDays.objects.bulk_create(
-        [AgencyMonthlyResolutionDays(day=month, ministry=ministry, department=department, working_days=wd,
-                                     count=count)
-         for (month, ministry, department, wd), count in sorted(coarse.months.items()) if count],
-        batch_size=1000,
-    )
-    AgencyOpenFigures.objects.bulk_create(
-        [AgencyOpenFigures(ministry=ministry, department=department, status=status, count=count)
-         for (ministry, department, status), count in coarse.open.items() if count],
-        batch_size=1000,
-    )
-    return found
-
-
 def open_recount() -> dict[tuple[Dims, str], int]:
     """Open grievances per dimensions and status, straight from the grievances table (a check)."""
     rows = (Grievance.objects.filter(status__in=sorted(OPEN_STATUSES))
@@ -482,3 +470,141 @@ def open_recount() -> dict[tuple[Dims, str], int]:
               r["problem_kind"]), r["status"]): r["n"]
         for r in rows
     }
+
+
+
+# --- the rebuild ----------------------------------------------------------------------------------
+
+REBUILD_CHUNK = 50_000  # grievances replayed between two writes to the staging tables
+
+# Each fine table, the staging table its rows are summed from, its key and its summed columns.
+_FINE = (
+    (DailyFigures, "summaries_staging_daily", ("day", *DIMENSIONS), DAY_COUNTERS),
+    (ResolutionDays, "summaries_staging_days", ("day", *DIMENSIONS, "working_days"), ("count",)),
+    (OpenFigures, "summaries_staging_open", (*DIMENSIONS, "status"), ("count",)),
+)
+# Each per-agency table and the fine table it sums, as in migration 0004.
+_BY_AGENCY = (
+    (AgencyDailyFigures, DailyFigures, ("day", "ministry", "department"), DAY_COUNTERS),
+    (AgencyResolutionDays, ResolutionDays, ("day", "ministry", "department", "working_days"), ("count",)),
+    (AgencyOpenFigures, OpenFigures, ("ministry", "department", "status"), ("count",)),
+)
+_MONTHLY = (
+    (AgencyMonthlyFigures, AgencyDailyFigures, ("ministry", "department"), DAY_COUNTERS),
+    (AgencyMonthlyResolutionDays, AgencyResolutionDays, ("ministry", "department", "working_days"), ("count",)),
+)
+_COLUMN_TYPES = {"day": "date", "channel": "varchar(12)", "problem_kind": "varchar(20)", "status": "varchar(20)"}
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What `rebuild` wrote."""
+
+    grievances: int  # replayed
+    received: int
+    daily_rows: int
+    open_rows: int
+
+
+Progress = Callable[[int, int], None]  # (grievances replayed, grievances in all)
+
+
+def rebuild(*, chunk_size: int = REBUILD_CHUNK, progress: Progress | None = None) -> Rebuilt:
+    """Replace the summary tables by a full recount, in memory bounded whatever the number of grievances.
+
+    The history is replayed one grievance at a time (`histories`, `replay`); the increments of every
+    `chunk_size` grievances go to temporary staging tables, and at the end one INSERT ... SELECT ...
+    GROUP BY per table replaces the stored rows; the per-agency tables are summed from the new fine ones.
+    One transaction: the dashboards read the old rows until it commits. Run it while actions are quiet
+    (a transition recorded meanwhile is lost at the swap).
+    """
+    catalogue = _Catalogue.load()
+    total = Grievance.objects.count()
+    done = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        _create_staging(cursor)
+        found = Effects()
+        for history in histories():
+            replay(history, catalogue, found)
+            done += 1
+            if done % chunk_size == 0:
+                _stage(cursor, found)
+                found = Effects()
+                if progress is not None:
+                    progress(done, total)
+        _stage(cursor, found)
+        if progress is not None and done % chunk_size:
+            progress(done, total)
+        _replace_summaries(cursor)
+        for _, staging, _, _ in _FINE:
+            cursor.execute(f"DROP TABLE {staging}")
+    received = DailyFigures.objects.aggregate(n=Sum("received"))["n"] or 0
+    return Rebuilt(grievances=done, received=received, daily_rows=DailyFigures.objects.count(),
+                   open_rows=OpenFigures.objects.count())
+
+
+def _create_staging(cursor: CursorWrapper) -> None:
+    for _, staging, keys, sums in _FINE:
+        columns = ", ".join(f"{name} {_COLUMN_TYPES.get(name, 'integer')}" for name in (*keys, *sums))
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {staging} ({columns})")
+
+
+def _stage(cursor: CursorWrapper, found: Effects) -> None:
+    """Append the increments of `found` to the staging tables (COPY on PostgreSQL)."""
+    daily: Iterator[tuple[Any, ...]] = ((day, *_dims_row(dims), *(counters[name] for name in DAY_COUNTERS))
+                                        for (day, dims), counters in found.daily.items() if any(counters.values()))
+    days: Iterator[tuple[Any, ...]] = ((day, *_dims_row(dims), working_days, count)
+                                       for (day, dims, working_days), count in found.days.items() if count)
+    open_rows: Iterator[tuple[Any, ...]] = ((*_dims_row(dims), status, count)
+                                            for (dims, status), count in found.open.items() if count)
+    for (_, staging, keys, sums), rows in zip(_FINE, (daily, days, open_rows), strict=True):
+        columns = ", ".join((*keys, *sums))
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * (len(keys) + len(sums)))
+            insert = f"INSERT INTO {staging} ({columns}) VALUES ({placeholders})"  # noqa: S608 - this module's names
+            cursor.executemany(insert, list(rows))
+
+
+def _dims_row(dims: Dims) -> tuple[int, int, int, int, str, str]:
+    return dims.ministry, dims.department, dims.service, dims.district, dims.channel, dims.problem_kind
+
+
+def _replace_summaries(cursor: CursorWrapper) -> None:
+    """Replace every summary table's rows by the sums of the staging tables (rows at zero left out)."""
+    quote = connection.ops.quote_name
+    grouped_tables: list[tuple[type[models.Model], str, tuple[str, ...], tuple[str, ...]]] = [
+        *((model, staging, keys, sums) for model, staging, keys, sums in _FINE),
+        *((model, fine._meta.db_table, keys, sums) for model, fine, keys, sums in _BY_AGENCY),
+    ]
+    for model, source, keys, sums in grouped_tables:
+        grouped = ", ".join(quote(name) for name in keys)
+        summed = ", ".join(f"SUM({quote(name)})" for name in sums)
+        nonzero = " OR ".join(f"SUM({quote(name)}) <> 0" for name in sums)
+        # In key order: the rows of a period together on disk, as the daily upserts leave them.
+        select = f"SELECT {grouped}, {summed} FROM {quote(source)} GROUP BY {grouped} HAVING {nonzero}"  # noqa: S608
+        _replace_rows(cursor, model, (*keys, *sums), f"{select} ORDER BY {grouped}", ())
+    for monthly, daily, keys, sums in _MONTHLY:
+        # Truncating to the month is not portable SQL: the ORM writes the grouped SELECT.
+        months = (daily._default_manager.annotate(month=TruncMonth("day")).values("month", *keys)
+                  .annotate(**{f"sum_{name}": Sum(name) for name in sums}).order_by("month", *keys))
+        select, params = months.query.sql_with_params()
+        selected = ", ".join(quote(name) for name in ("month", *keys, *(f"sum_{name}" for name in sums)))
+        select = f"SELECT {selected} FROM ({select}) months"  # noqa: S608 - this module's names and the ORM's SQL
+        _replace_rows(cursor, monthly, ("day", *keys, *sums), select, params)
+
+
+def _replace_rows(cursor: CursorWrapper, model: type[models.Model], columns: tuple[str, ...], select: str,
+                  params: Sequence[Any]) -> None:
+    """Delete the rows of `model`'s table and insert those of `select` (SQL built from this module's names).
+
+    DELETE, not TRUNCATE: readers keep seeing the old rows until the transaction commits.
+    """
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a model's table name
+    cursor.execute(f"INSERT INTO {table} ({', '.join(quote(name) for name in columns)}) {select}", params)

@@ -33,12 +33,14 @@ from ekaasel.reports.models import (
     AgencyResolutionDays,
     DailyFigures,
     OpenFigures,
+    ResolutionDays,
 )
 from ekaasel.reports.summaries import (
     AgencyEffects,
     by_agency,
     normalised,
     open_recount,
+    rebuild,
     recount,
     stored,
     stored_by_agency,
@@ -218,6 +220,99 @@ def test_rebuild_command_restores_the_tables(
     assert "2 grievances received" in out.getvalue()
     assert normalised(stored()) == expected
     assert_summaries_equal_recount()
+
+
+def _seven_grievances_over_a_week(file_grievance: Any, officials: dict[str, Official],
+                                   org: dict[str, Any]) -> list[Grievance]:
+    """Seven grievances filed the same day, then forwarded, returned, reclassified, resolved, rated, appealed..."""
+    paro = District.objects.create(code="paro", name="Paro")
+    assessor = Actor.of_official(officials["assessor"])
+    health = Actor.of_official(officials["health_secretary"])
+    works = Actor.of_official(officials["works_secretary"])
+    citizen = Actor.citizen(MOBILE)
+    with clock.as_of(START):
+        filed = [file_grievance(subject=f"Grievance {n}") for n in range(6)]
+        filed.append(file_grievance(subject="By SMS", service=None, channel=Channel.SMS))
+    first, second, third, fourth, fifth, _, by_sms = (g.pk for g in filed)
+    with clock.as_of(START + timedelta(days=1)):
+        actions.grievance_forward(grievance_id=first, actor=assessor, ministry=org["health"], department=org["medical"])
+        actions.grievance_resolve(grievance_id=second, actor=assessor, resolution="Answered at once")
+        actions.grievance_forward(grievance_id=third, actor=assessor, ministry=org["works"], department=org["roads"])
+        actions.grievance_reject(grievance_id=fourth, actor=assessor, reason="Not a public service")
+        actions.grievance_withdraw(grievance_id=fifth, actor=citizen)
+    with clock.as_of(START + timedelta(days=2)):
+        actions.grievance_return(grievance_id=third, actor=works, reason="Not ours")
+        actions.grievance_appeal(grievance_id=fourth, actor=citizen, reason="It is one")
+        actions.grievance_forward(grievance_id=by_sms, actor=assessor, ministry=org["works"],
+                                  service=org["road_permit"], district=paro)
+    with clock.as_of(START + timedelta(days=3)):
+        actions.grievance_forward(grievance_id=third, actor=assessor, ministry=org["health"])
+        actions.grievance_resolve(grievance_id=first, actor=health, resolution="Fixed")
+    with clock.as_of(START + timedelta(days=8)):
+        actions.grievance_rate(grievance_id=first, actor=citizen, rating=4)
+    return filed
+
+
+def test_a_rebuild_in_chunks_gives_the_tables_of_a_full_recount(
+    file_grievance: Any, officials: dict[str, Official], org: dict[str, Any],
+) -> None:
+    _seven_grievances_over_a_week(file_grievance, officials, org)
+    for model in (DailyFigures, ResolutionDays, OpenFigures, AgencyDailyFigures, AgencyMonthlyFigures,
+                  AgencyResolutionDays, AgencyMonthlyResolutionDays, AgencyOpenFigures):
+        model.objects.all().delete()
+    seen: list[tuple[int, int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total, DailyFigures.objects.count()))
+
+    rebuilt = rebuild(chunk_size=2, progress=progress)
+    # Progress after every two grievances and at the end; the tables are replaced only after the last one.
+    assert seen == [(2, 7, 0), (4, 7, 0), (6, 7, 0), (7, 7, 0)]
+    assert (rebuilt.grievances, rebuilt.received) == (7, 7)
+    assert_summaries_equal_recount()
+    # The filings of one day, replayed in four chunks, are summed into one row per service and channel.
+    assert sorted(DailyFigures.objects.filter(day=START.date(), received__gt=0).values_list("received", flat=True)) \
+        == [1, 6]
+    assert AgencyDailyFigures.objects.get(day=START.date(), ministry=0, department=0).received == 7
+    assert AgencyMonthlyFigures.objects.get(day=START.date().replace(day=1), ministry=org["health"].pk,
+                                            department=org["medical"].pk).resolved == 1
+
+
+def test_a_rebuild_replaces_wrong_rows_and_keeps_them_until_it_ends(
+    file_grievance: Any, officials: dict[str, Official], org: dict[str, Any],
+) -> None:
+    _seven_grievances_over_a_week(file_grievance, officials, org)
+    expected = normalised(stored())
+    expected_by_agency = normalised(stored_by_agency())
+    DailyFigures.objects.create(day=START.date(), ministry=999, department=0, service=0, district=0,
+                                channel=Channel.WEB, problem_kind=ProblemKind.OTHER, received=5)
+    OpenFigures.objects.update(count=99)
+    AgencyOpenFigures.objects.create(ministry=999, department=0, status="submitted", count=3)
+    AgencyMonthlyFigures.objects.create(day=START.date().replace(day=1), ministry=999, department=0, resolved=2)
+    AgencyMonthlyResolutionDays.objects.all().delete()
+    during: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        during.append(DailyFigures.objects.filter(ministry=999).exists())
+
+    rebuild(chunk_size=3, progress=progress)
+    assert during == [True, True, True]
+    assert not DailyFigures.objects.filter(ministry=999).exists()
+    assert not AgencyOpenFigures.objects.filter(ministry=999).exists()
+    assert not AgencyMonthlyFigures.objects.filter(ministry=999).exists()
+    assert normalised(stored()) == expected
+    assert normalised(stored_by_agency()) == expected_by_agency
+    assert_summaries_equal_recount()
+
+
+def test_the_rebuild_command_reports_its_progress(file_grievance: Any) -> None:
+    for n in range(3):
+        file_grievance(subject=f"Grievance {n}")
+    out = StringIO()
+    call_command("rebuild_summaries", "--chunk-size", "2", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert [line.split(" grievances replayed")[0] for line in lines[:2]] == ["2 of 3", "3 of 3"]
+    assert lines[2].startswith("Rebuilt the summaries: 3 grievances received, 1 daily rows, 1 open rows")
 
 
 def test_a_reclassified_grievance_moves_its_open_count_to_the_new_service_and_district(
