@@ -2,25 +2,28 @@
 department, service, district, channel and kind of problem, with the previous period of equal length
 for comparison, rendered as CSV, XLSX and PDF.
 
-Everything comes from `figures.measures` and `figures.monthly_trend` (the summary tables), so a
-report holds counts and averages only: no names, ID numbers, mobile numbers or free text can reach
-it. Row labels are the names of ministries, departments, services, districts and the labels of the
-channel and kind-of-problem enums.
+Everything comes from `figures.measures`, `figures.breakdowns` and `figures.monthly_trend` (the
+summary tables), so a report holds counts and averages only: no names, ID numbers, mobile numbers or
+free text can reach it. Row labels are the names of ministries, departments, services, districts and
+the labels of the channel and kind-of-problem enums.
 
 Open and overdue are counts as of `now` (the moment of generation), not of the period.
+
+The PDF lists the top services only (the rest summed in one row): the CSV and XLSX list every service.
 """
 
-import base64
 import csv
 import io
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from ekaasel.reports import figures
+from ekaasel.reports import charts, figures
 from ekaasel.reports.figures import FigureFilters, Measures, TrendPoint
 
 PeriodKind = Literal["month", "quarter", "year"]
@@ -145,6 +148,9 @@ class ReportData:
     breakdowns: dict[str, list[ReportRow]]
     top_services: list[ReportRow]
     trend: list[ReportRow]
+    # What the PDF shows after the top services: the other catalogue services summed in one row, then
+    # the grievances filed without a catalogue service.
+    other_services: list[ReportRow] = field(default_factory=list)
 
     @property
     def sections(self) -> list[Section]:
@@ -165,26 +171,46 @@ class ReportData:
 def build_report(*, start: date, end: date, now: datetime) -> ReportData:
     """The figures of the period [start, end] (local dates, both included), nationally.
 
-    A fixed number of queries whatever the number of grievances (about 4 per breakdown).
+    A fixed number of queries whatever the number of grievances: about 4 per breakdown, and on
+    PostgreSQL 4 for service, district, channel and kind of problem together (`figures.breakdowns`).
     """
     previous_start, previous_end = previous_period(start, end)
     filters = FigureFilters(start=start, end=end)
     current = figures.measures(filters=filters, group=None, now=now)[0]
     before = figures.measures(filters=FigureFilters(start=previous_start, end=previous_end), group=None, now=now)[0]
-    raw = {group: figures.measures(filters=filters, group=group, now=now) for group, _title in BREAKDOWNS}
+    raw = figures.breakdowns(filters=filters, groups=[group for group, _title in BREAKDOWNS], now=now)
     breakdowns = {group: [ReportRow.of(m) for m in rows] for group, rows in raw.items()}
     # "Other service" (no catalogue service) is not a service: it is left out of the ranking.
-    services = [ReportRow.of(m) for m in raw["service"] if m.key and m.received]
-    top = sorted(services, key=lambda r: (-r.received, r.label.lower()))[:TOP_SERVICES]
+    ranked = sorted((m for m in raw["service"] if m.key and m.received), key=lambda m: (-m.received, m.label.lower()))
+    top = ranked[:TOP_SERVICES]
+    top_keys = {m.key for m in top}
+    rest = [m for m in raw["service"] if m.key and m.key not in top_keys]
+    rest_label = ngettext("The other %(count)d service", "The other %(count)d services", len(rest)) % {
+        "count": len(rest)}
+    other_services = [ReportRow.of(_combined(rest, rest_label))] if rest else []
+    other_services += [ReportRow.of(m, label=_("Not in the service catalogue")) for m in raw["service"] if not m.key]
     fmt = "%d %b %Y"
     return ReportData(
         start=start, end=end, previous_start=previous_start, previous_end=previous_end, generated_at=now,
         current=ReportRow.of(current, label=f"{start.strftime(fmt)} - {end.strftime(fmt)}"),
         previous=ReportRow.of(before, label=f"{previous_start.strftime(fmt)} - {previous_end.strftime(fmt)}",
                               with_now=False),
-        breakdowns=breakdowns, top_services=top,
+        breakdowns=breakdowns, top_services=[ReportRow.of(m) for m in top],
         trend=[ReportRow.of_month(p) for p in figures.monthly_trend(filters=filters)],
+        other_services=other_services,
     )
+
+
+def _combined(rows: list[Measures], label: str) -> Measures:
+    """The measures of several rows as one (counts added up; no median: it cannot be added up)."""
+    total = Measures(key=None, label=label)
+    for m in rows:
+        total.received += m.received
+        total.open += m.open
+        total.overdue += m.overdue
+        for name, value in m.counters.items():
+            total.counters[name] = total.counters.get(name, 0) + value
+    return total
 
 
 def file_name(data: ReportData, extension: str) -> str:
@@ -245,59 +271,32 @@ def render_xlsx(data: ReportData) -> bytes:
 
 
 # PDF
+# WeasyPrint lays out every table cell, so the PDF's cost grows with its rows: it shows the top services
+# and one row for the rest (the XLSX and CSV list them all). The charts are drawn as plain SVG and HTML
+# bars from the same figures (no plotting library: its start-up and its glyphs-as-paths SVG cost more
+# than the rest of the PDF).
 
 FONT_FAMILY = '"DejaVu Sans", "Jomolhari", "DDC Uchen", sans-serif'  # Jomolhari: fonts-dzongkha
+MONTH_LABELS = 12  # at most this many month labels under the trend chart; the table has every month
 
 
-def _svg_data_uri(figure: Any) -> str:
-    out = io.BytesIO()
-    figure.savefig(out, format="svg", bbox_inches="tight")
-    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+def _trend_chart(data: ReportData) -> dict[str, Any]:
+    """Received and resolved per month: the bars and scale of `charts.trend_chart`, labelled 2025-01."""
+    points = [TrendPoint(date.fromisoformat(f"{row.label}-01"), row.received, row.resolved) for row in data.trend]
+    chart = charts.trend_chart(points)
+    every = math.ceil(len(points) / MONTH_LABELS) if points else 1
+    labels = [(label.x, row.label) for index, (label, row) in enumerate(zip(chart.labels, data.trend, strict=True))
+              if index % every == 0]
+    return {"chart": chart, "labels": labels, "label_y": chart.baseline + 14, "axis_x": chart.left - 6}
 
 
-def _charts(data: ReportData) -> dict[str, str]:
-    """Matplotlib charts (Agg, no display) as SVG data URIs for the PDF template."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    # Figure objects directly, not pyplot: no global figure state shared between requests.
-    matplotlib.rcParams["font.family"] = ["DejaVu Sans", "Jomolhari"]  # fallback for Dzongkha names
-    matplotlib.rcParams["svg.fonttype"] = "path"
-    charts = {}
-
-    trend = Figure(figsize=(7, 2.8))
-    axes = trend.add_subplot()
-    positions = range(len(data.trend))
-    axes.bar([p - 0.2 for p in positions], [r.received for r in data.trend], width=0.4, label=_("Received"),
-             color="#1f5f8b")
-    axes.bar([p + 0.2 for p in positions], [r.resolved for r in data.trend], width=0.4, label=_("Resolved"),
-             color="#e08a1e")
-    axes.set_xticks(list(positions), [r.label for r in data.trend], rotation=45 if len(data.trend) > 6 else 0,
-                    fontsize=8)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.legend(fontsize=8)
-    axes.set_title(_("Received and resolved per month"), fontsize=10)
-    charts["trend"] = _svg_data_uri(trend)
-
+def _ministry_bars(data: ReportData) -> list[dict[str, Any]]:
+    """Received and resolved per ministry as bar lengths in percent of the largest figure."""
     ministries = [r for r in data.breakdowns["ministry"] if r.received or r.resolved]
-    if ministries:
-        by_ministry = Figure(figsize=(7, 0.45 * len(ministries) + 1))
-        axes = by_ministry.add_subplot()
-        positions = range(len(ministries))
-        axes.barh([p - 0.2 for p in positions], [r.received for r in ministries], height=0.4,
-                  label=_("Received"), color="#1f5f8b")
-        axes.barh([p + 0.2 for p in positions], [r.resolved for r in ministries], height=0.4,
-                  label=_("Resolved"), color="#e08a1e")
-        axes.set_yticks(list(positions), [r.label for r in ministries], fontsize=8)
-        axes.invert_yaxis()
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.legend(fontsize=8)
-        axes.set_title(_("By ministry"), fontsize=10)
-        charts["ministry"] = _svg_data_uri(by_ministry)
-    return charts
+    largest = max([r.received for r in ministries] + [r.resolved for r in ministries] + [1])
+    return [{"label": r.label, "received": r.received, "resolved": r.resolved,
+             "received_width": round(100 * r.received / largest, 1),
+             "resolved_width": round(100 * r.resolved / largest, 1)} for r in ministries]
 
 
 def _percent(fraction: float | None) -> int | None:
@@ -321,15 +320,28 @@ def _cell(value: Any, kind: str) -> str:
     return str(value)
 
 
-def _pdf_table(section: Section) -> dict[str, Any]:
+def _pdf_table(section: Section, *, more: list[ReportRow] | None = None, note: str = "") -> dict[str, Any]:
     # The PDF leaves out the columns of rare events to fit A4 landscape; the XLSX and CSV have them all.
     columns = [c for c in section.columns if c[0] not in ("rejected", "closed", "withdrawn", "resolved_within_limit")]
     return {
-        "key": section.key, "title": section.title, "label_title": section.label_title,
+        "key": section.key, "title": section.title, "label_title": section.label_title, "note": note,
         "headers": [_(title) for _name, title, _kind in columns],
         "rows": [(row.label, [_cell(getattr(row, name), kind) for name, _title, kind in columns])
-                 for row in section.rows],
+                 for row in [*section.rows, *(more or [])]],
     }
+
+
+def _pdf_tables(data: ReportData) -> list[dict[str, Any]]:
+    """The tables of the PDF: every section but the summary (shown as the comparison) and the full list
+    of services (the top services stand for it, followed by the rest in a row)."""
+    tables = []
+    for section in data.sections:
+        if section.key == "top_services":
+            note = _("The XLSX and CSV versions of this report list every public service.")
+            tables.append(_pdf_table(section, more=data.other_services, note=note))
+        elif section.key not in ("summary", "service"):
+            tables.append(_pdf_table(section))
+    return tables
 
 
 def render_pdf(data: ReportData) -> bytes:
@@ -347,9 +359,10 @@ def render_pdf(data: ReportData) -> bytes:
     html = render_to_string("reports/periodic.html", {
         "data": data,
         "font_family": FONT_FAMILY,
-        "charts": _charts(data),
+        "trend": _trend_chart(data),
+        "ministry_bars": _ministry_bars(data),
         "comparison": [(label, now, before, _change(now, before)) for label, now, before in comparison],
-        "tables": [_pdf_table(s) for s in data.sections if s.key != "summary"],
+        "tables": _pdf_tables(data),
     })
     return HTML(string=html).write_pdf()
 

@@ -22,7 +22,8 @@ from ekaasel.grievances.models import Grievance
 from ekaasel.grievances.permissions import Actor
 from ekaasel.identity.models import Official
 from ekaasel.notifications.scheduler import worker_jobs
-from ekaasel.reports import periodic
+from ekaasel.reports import figures, periodic
+from ekaasel.reports.figures import FigureFilters
 from ekaasel.reports.models import GeneratedReport
 from ekaasel.reports.periodic import ReportData, build_report, period_bounds, previous_period
 from ekaasel.reports.tasks import generate_report, requeue_stalled_reports, schedule_periodic_reports
@@ -155,6 +156,50 @@ def test_pdf_contains_the_figures_ministries_and_charts(march: ReportData) -> No
     assert "Received 5 1 +4" in text  # this period, previous, change
     assert "Medical referral abroad 4" in text
     assert "2026-03 5 2" in text
+
+
+def test_pdf_shows_the_top_services_and_the_rest_in_one_row_the_spreadsheets_every_service(
+    caseload: dict[str, Any], file_grievance: Filer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with time_machine.travel(at(20), tick=False):  # one more in March, for a service not in the catalogue
+        file_grievance(service=None, service_other="Yak grazing permit", subject="Secret subject 6")
+    monkeypatch.setattr(periodic, "TOP_SERVICES", 1)
+    data = build_report(start=date(2026, 3, 1), end=date(2026, 3, 31), now=timezone.now())
+    text = _pdf_text(data)
+    assert "Top 1 services by grievances received" in text
+    # received, resolved, within %, average, median (none for several services together), ratings,
+    # rating, appeals, open, overdue
+    assert "Medical referral abroad 4 1 100 % 2.0 2 1 4.0 0 2 1" in text
+    none = "\N{EN DASH}"
+    assert f"The other 1 service 1 1 100 % 2.0 {none} 0 {none} 1 1 0" in text  # the road cutting permit, appealed
+    assert f"Not in the service catalogue 1 0 {none} {none} {none} 0 {none} 0 1 0" in text
+    assert "Road cutting permit" not in text
+    assert "The XLSX and CSV versions of this report list every public service." in text
+
+    rows = {r[0].value: [c.value for c in r[1:3]]
+            for r in load_workbook(io.BytesIO(periodic.render_xlsx(data)))["Public service"].iter_rows(min_row=2)}
+    assert rows == {"Medical referral abroad": [4, 1], "Road cutting permit": [1, 1], "Other service": [1, 0]}
+    services = [r for r in csv.DictReader(io.StringIO(periodic.render_csv(data).decode("utf-8-sig")))
+                if r["section"] == "service"]
+    assert [(r["label"], r["received"]) for r in services] == [
+        ("Medical referral abroad", "4"), ("Road cutting permit", "1"), ("Other service", "1")]
+
+
+def test_pdf_charts_show_the_months_and_ministries(march: ReportData) -> None:
+    reader = PdfReader(io.BytesIO(periodic.render_pdf(march)))
+    first_page = " ".join(reader.pages[0].extract_text().split())
+    assert "Received and resolved per month" in first_page and "2026-03" in first_page
+    assert f"{HEALTH} 2 / 1" in first_page and f"{WORKS} 1 / 1" in first_page  # received / resolved
+
+
+def test_breakdowns_in_one_pass_equal_the_measures_of_each_group(caseload: dict[str, Any], org: dict[str, Any]) -> None:
+    now = timezone.now()
+    for filters in (FigureFilters(start=date(2026, 2, 1), end=date(2026, 3, 31)),
+                    FigureFilters(start=date(2026, 3, 1), end=date(2026, 3, 31), ministry_id=org["health"].pk),
+                    FigureFilters(start=date(2026, 3, 2), end=date(2026, 3, 31), channel="web")):
+        one_by_one = {group: figures.measures(filters=filters, group=group, now=now) for group in figures.GROUPS}
+        assert figures.breakdowns(filters=filters, groups=list(figures.GROUPS), now=now) == one_by_one, filters
+        assert sum(m.received for m in one_by_one["district"]) > 0
 
 
 def test_no_personal_data_in_any_format(march: ReportData) -> None:
