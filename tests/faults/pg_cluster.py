@@ -19,10 +19,6 @@ import psycopg
 CLUSTER_USER = "postgres"
 
 
-def ci() -> bool:
-    return os.environ.get("CI") == "true"
-
-
 def postgres_bin_dir() -> Path | None:
     """The newest /usr/lib/postgresql/<version>/bin with initdb and pg_ctl, or the one on PATH."""
     candidates = sorted(

@@ -30,8 +30,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.faults.pg_cluster import PrivateCluster, ci, cluster_missing_reason
+from tests.faults.pg_cluster import PrivateCluster, cluster_missing_reason
 from tests.kannel.harness import free_port
+from tests.needs import require
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 6
@@ -62,11 +63,7 @@ CONNECTION_MODES = {
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateCluster]:
     """The private cluster with the project migrated into it and one district."""
-    reason = cluster_missing_reason()
-    if reason:
-        if ci():
-            pytest.fail(f"CI=true but a private PostgreSQL cluster cannot be started: {reason}")
-        pytest.skip(reason)
+    require(cluster_missing_reason(), "a private PostgreSQL cluster cannot be started")
     var_dir = tmp_path_factory.mktemp("ekaasel-migrate")
     private = PrivateCluster(port=free_port())
     try:
@@ -86,11 +83,7 @@ def stack(request: pytest.FixtureRequest, cluster: PrivateCluster,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """gunicorn (2 processes, 4 threads each) on the private cluster, in one of the connection modes."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    if not gunicorn.exists():
-        message = f"gunicorn is not installed in the virtualenv ({gunicorn})"
-        if ci():
-            pytest.fail(f"CI=true but {message}")
-        pytest.skip(message)
+    require(None if gunicorn.exists() else f"not in the virtualenv ({gunicorn})", "gunicorn is missing")
     var_dir = tmp_path_factory.mktemp(f"ekaasel-outage-{request.param}")
     port = free_port()
     env = {**_server_env(cluster, var_dir, port), **CONNECTION_MODES[request.param]}

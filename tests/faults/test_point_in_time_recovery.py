@@ -26,8 +26,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.faults.pg_cluster import PrivateCluster, ci, cluster_missing_reason
+from tests.faults.pg_cluster import PrivateCluster, cluster_missing_reason
 from tests.kannel.harness import free_port
+from tests.needs import require
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_BATCH = 4
@@ -70,11 +71,7 @@ class Archiving:
 @pytest.fixture
 def archiving(tmp_path: Path) -> Iterator[Archiving]:
     """A private cluster archiving its WAL to its own directory, with the project migrated into it."""
-    reason = cluster_missing_reason()
-    if reason:
-        if ci():
-            pytest.fail(f"CI=true but a private PostgreSQL cluster cannot be started: {reason}")
-        pytest.skip(reason)
+    require(cluster_missing_reason(), "a private PostgreSQL cluster cannot be started")
     cluster = PrivateCluster(port=free_port())
     try:
         archive = cluster.owned_dir("wal-archive")

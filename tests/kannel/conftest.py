@@ -14,7 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from tests.kannel.harness import Kannel, ci, kannel_missing_reason
+from tests.kannel.harness import Kannel, kannel_missing_reason
+from tests.needs import require
 
 SECRET = "kannel-test-secret"
 INBOUND_QUERY = "from=%p&to=%P&text=%a&id=%I&time=%t&coding=%c&charset=%C"
@@ -23,11 +24,7 @@ INBOUND_QUERY = "from=%p&to=%P&text=%a&id=%I&time=%t&coding=%c&charset=%C"
 @pytest.fixture(scope="session")
 def kannel(live_server: Any) -> Iterator[Kannel]:
     """One gateway for the session, calling the live server back for delivery reports and inbound SMS."""
-    reason = kannel_missing_reason()
-    if reason:
-        if ci():
-            pytest.fail(f"CI=true but the real SMS gateway cannot run: {reason}")
-        pytest.skip(reason)
+    require(kannel_missing_reason(), "the real SMS gateway cannot run")
     # KANNEL_KEEP_WORKDIR=1 keeps the gateway's configuration and logs for a look after the run.
     keep = bool(os.environ.get("KANNEL_KEEP_WORKDIR"))
     with tempfile.TemporaryDirectory(prefix="ekaasel-kannel-", delete=not keep) as workdir:

@@ -7,7 +7,6 @@ A fake SMSC serves one client per port, hence two. The out client must send one 
 at all; it sends "kannelprobe", which the `kannelprobe` sms-service swallows (max-messages = 0).
 """
 
-import os
 import re
 import shutil
 import signal
@@ -306,7 +305,3 @@ max-messages = 0
         """Stop every process this harness started, phone side first, bearerbox last."""
         for name in ("fakesmsc-in", "fakesmsc-out", "smsbox", "bearerbox"):
             self._stop(name)
-
-
-def ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
