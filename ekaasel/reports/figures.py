@@ -8,16 +8,17 @@ whose rows grow with days and departments, not with grievances: the whole calend
 period from the monthly ones, the days around them from the daily ones. Any other filter or grouping
 reads the fine tables. Both give the same figures.
 
-Two figures are read from the grievances table itself, with indexed queries over open grievances
-only (the partial index `grievance_open_due`): overdue (status open and due_at < now) and the
-oldest overdue grievances; "overdue" changes with the clock, not with an action, so no summary
-could keep it without a scheduled job.
+"Overdue" (open and due_at < now) changes with the clock, not with an action. With the per-agency
+tables it is the open grievances of `AgencyDueFigures` due before today plus those due earlier today,
+read from the grievances table through the partial index of open grievances by due date
+(`grievance_open_due`), which also gives the oldest overdue grievances; with the fine tables it is
+counted from that index alone.
 """
 
 import operator
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import reduce
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.core.exceptions import FullResultSet
 from django.db import connection, connections, models, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ekaasel.grievances.models import Channel, Grievance, ProblemKind
@@ -34,6 +36,7 @@ from ekaasel.organisations.models import Department, District, Ministry, Service
 from ekaasel.reports.models import (
     DAY_COUNTERS,
     AgencyDailyFigures,
+    AgencyDueFigures,
     AgencyMonthlyFigures,
     AgencyMonthlyResolutionDays,
     AgencyOpenFigures,
@@ -199,11 +202,36 @@ def measures(*, filters: FigureFilters, group: str | None, now: datetime) -> lis
         counters=[values for queryset in _period_parts(filters, tables.daily, tables.monthly)
                   for values in _grouped(queryset, names, **_COUNTER_SUMS)],
         open=_grouped(tables.open._default_manager.filter(filters.summary_q()), names, n=Sum("count")),
-        overdue=[{group: v[_GRIEVANCE_FIELD[group]], "n": v["n"]} if group else v
-                 for v in _grouped(_overdue(filters, now), [_GRIEVANCE_FIELD[n] for n in names], n=Count("id"))],
+        overdue=_overdue_counts(filters, group, now, by_agency=tables is BY_AGENCY),
         days=_resolution_days(filters, tables, names),
     )
     return _assemble(filters, group, found)
+
+
+def _overdue_counts(filters: FigureFilters, group: str | None, now: datetime, *,
+                    by_agency: bool) -> list[dict[str, Any]]:
+    """Open grievances past their due date, per `group`: {group: key, "n": count}, or [{"n": count}].
+
+    From the per-agency due dates when the figures allow it (the days before today: rows bounded by
+    days and departments) plus the grievances due earlier today (an index range of one day); otherwise
+    counted from the open grievances.
+    """
+    names = [group] if group else []
+    if not by_agency:
+        return [{group: v[_GRIEVANCE_FIELD[group]], "n": v["n"]} if group else v
+                for v in _grouped(_overdue(filters, now), [_GRIEVANCE_FIELD[n] for n in names], n=Count("id"))]
+    today = timezone.localdate(now)
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+    counts: dict[Any, int] = defaultdict(int)
+    before_today = AgencyDueFigures.objects.filter(filters.summary_q(), due_day__lt=today)
+    for v in _grouped(before_today, names, n=Sum("count")):
+        counts[v.get(group) if group else None] += v["n"] or 0
+    earlier_today = _overdue(filters, now).filter(due_at__gte=start_of_today)
+    for v in _grouped(earlier_today, [_GRIEVANCE_FIELD[n] for n in names], n=Count("id")):
+        counts[(v[_GRIEVANCE_FIELD[group]] or 0) if group else None] += v["n"] or 0
+    if not group:
+        return [{"n": counts[None]}]
+    return [{group: key, "n": n} for key, n in counts.items()]
 
 
 def breakdowns(*, filters: FigureFilters, groups: list[str], now: datetime) -> dict[str, list[Measures]]:

@@ -207,6 +207,27 @@ class AgencyOpenFigures(_Agency):
         return f"m{self.ministry} {self.status}: {self.count}"
 
 
+class AgencyDueFigures(_Agency):
+    """The grievances open at an agency (forwarded, in progress) per ministry, department and due date.
+
+    "Overdue" changes with the clock, not with an action: the dashboards count as overdue the rows due
+    before today (a few thousand rows whatever the number of grievances) plus the grievances due earlier
+    today, read from the grievances table. Kept by the actions' `record_transition` and, from the
+    grievances table, by `rebuild_summaries`.
+    """
+
+    due_day = models.DateField()  # the local date of due_at
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ministry", "department", "due_day"], name="agency_due_figures_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"m{self.ministry} d{self.department} due {self.due_day}: {self.count}"
+
+
 class GeneratedReport(models.Model):
     """A PSGRD report file in the archive: asked for by an official, or made by the worker's schedule.
 

@@ -32,8 +32,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from ekaasel.core.calendar import working_days_between
@@ -46,6 +46,7 @@ from ekaasel.reports.models import (
     DAYS_BUCKETS,
     DIMENSIONS,
     AgencyDailyFigures,
+    AgencyDueFigures,
     AgencyMonthlyFigures,
     AgencyMonthlyResolutionDays,
     AgencyOpenFigures,
@@ -217,12 +218,16 @@ def record_transition(grievance: Grievance, from_status: Status | None, to_statu
         return
     after = _dims(grievance, ministry=grievance.ministry_id, department=grievance.department_id)
     before = after
+    due_before = grievance.due_at
     if from_status in OPEN_STATUSES and to_status in (Status.FORWARDED, Status.SUBMITTED):
         # A forwarding may also reclassify the service and district: the open count leaves the old ones.
+        # A return clears the ministry and the due date: the due count leaves the stored ones.
         stored = Grievance.objects.filter(pk=grievance.pk).values_list(
-            "ministry_id", "department_id", "service_id", "district_id").get()
+            "ministry_id", "department_id", "service_id", "district_id", "due_at").get()
         before = _dims(grievance, ministry=stored[0], department=stored[1], service=stored[2],
                        district=stored[3])
+        due_before = stored[4]
+    _move_due(_due_key(from_status, before, due_before), _due_key(to_status, after, grievance.due_at))
     limit = 0
     if to_status == Status.RESOLVED and from_status in AGENCY_STATUSES:
         ministry_days = Ministry.objects.filter(pk=grievance.ministry_id or 0).values_list(
@@ -245,6 +250,21 @@ def record_transition(grievance: Grievance, from_status: Status | None, to_statu
     found = Effects()
     effects(moment, working_days, found)
     apply(found)
+
+
+def _due_key(status: Status | None, dims: Dims, due_at: datetime | None) -> tuple[int, int, date] | None:
+    """The AgencyDueFigures row a grievance in `status` counts in, if any (open at an agency, with a due date)."""
+    if status not in AGENCY_STATUSES or due_at is None:
+        return None
+    return dims.ministry, dims.department, _local(due_at)
+
+
+def _move_due(before: tuple[int, int, date] | None, after: tuple[int, int, date] | None) -> None:
+    if before == after:
+        return
+    for key, step in ((before, -1), (after, 1)):
+        if key is not None:
+            _bump(AgencyDueFigures, {"ministry": key[0], "department": key[1], "due_day": key[2]}, {"count": step})
 
 
 def _bump(model: type[models.Model], key: dict[str, Any], increments: dict[str, int]) -> None:
@@ -473,6 +493,24 @@ def open_recount() -> dict[tuple[Dims, str], int]:
 
 
 
+def _due_rows() -> QuerySet[Any, Any]:
+    """Grievances open at an agency per ministry, department (0: none) and local due date."""
+    return (Grievance.objects.filter(status__in=sorted(AGENCY_STATUSES), due_at__isnull=False)
+            .annotate(m=Coalesce("ministry_id", 0), d=Coalesce("department_id", 0),
+                      due_day=TruncDate("due_at", tzinfo=timezone.get_current_timezone()))
+            .values("m", "d", "due_day").annotate(n=Count("id")).order_by("m", "d", "due_day"))
+
+
+def due_recount() -> dict[tuple[int, int, date], int]:
+    """AgencyDueFigures as the grievances table says it should be."""
+    return {(r["m"], r["d"], r["due_day"]): r["n"] for r in _due_rows()}
+
+
+def stored_due() -> dict[tuple[int, int, date], int]:
+    """AgencyDueFigures as stored, in the shape of `due_recount` (rows at zero left out)."""
+    return {(r.ministry, r.department, r.due_day): r.count for r in AgencyDueFigures.objects.exclude(count=0)}
+
+
 # --- the rebuild ----------------------------------------------------------------------------------
 
 REBUILD_CHUNK = 50_000  # grievances replayed between two writes to the staging tables
@@ -596,6 +634,11 @@ def _replace_summaries(cursor: CursorWrapper) -> None:
         selected = ", ".join(quote(name) for name in ("month", *keys, *(f"sum_{name}" for name in sums)))
         select = f"SELECT {selected} FROM ({select}) months"  # noqa: S608 - this module's names and the ORM's SQL
         _replace_rows(cursor, monthly, ("day", *keys, *sums), select, params)
+    # Open at an agency per due date: a state of now, counted from the grievances table (not the history).
+    select, params = _due_rows().query.sql_with_params()
+    selected = ", ".join(quote(name) for name in ("m", "d", "due_day", "n"))
+    _replace_rows(cursor, AgencyDueFigures, ("ministry", "department", "due_day", "count"),
+                  f"SELECT {selected} FROM ({select}) due", params)  # noqa: S608 - as above
 
 
 def _replace_rows(cursor: CursorWrapper, model: type[models.Model], columns: tuple[str, ...], select: str,

@@ -27,6 +27,7 @@ from ekaasel.reports import figures
 from ekaasel.reports.figures import BY_AGENCY, FINE, FigureFilters
 from ekaasel.reports.models import (
     AgencyDailyFigures,
+    AgencyDueFigures,
     AgencyMonthlyFigures,
     AgencyMonthlyResolutionDays,
     AgencyOpenFigures,
@@ -38,12 +39,14 @@ from ekaasel.reports.models import (
 from ekaasel.reports.summaries import (
     AgencyEffects,
     by_agency,
+    due_recount,
     normalised,
     open_recount,
     rebuild,
     recount,
     stored,
     stored_by_agency,
+    stored_due,
 )
 from tests.conftest import MOBILE
 
@@ -137,6 +140,7 @@ def assert_summaries_equal_recount() -> None:
     assert _nonzero(by_agency_stored.months) == _nonzero(by_agency_counted.months)
     assert normalised_monthly(by_agency_stored) == normalised_monthly(by_agency_counted)
     assert sum(by_agency_stored.months.values()) == sum(by_agency_stored.days.values())
+    assert stored_due() == due_recount()  # open at an agency per due date, as the grievances table says
 
 
 def normalised_monthly(found: AgencyEffects) -> dict[Any, dict[str, int]]:
@@ -290,6 +294,8 @@ def test_a_rebuild_replaces_wrong_rows_and_keeps_them_until_it_ends(
     AgencyOpenFigures.objects.create(ministry=999, department=0, status="submitted", count=3)
     AgencyMonthlyFigures.objects.create(day=START.date().replace(day=1), ministry=999, department=0, resolved=2)
     AgencyMonthlyResolutionDays.objects.all().delete()
+    AgencyDueFigures.objects.update(count=42)
+    AgencyDueFigures.objects.create(ministry=999, department=0, due_day=START.date(), count=1)
     during: list[bool] = []
 
     def progress(done: int, total: int) -> None:
@@ -300,6 +306,7 @@ def test_a_rebuild_replaces_wrong_rows_and_keeps_them_until_it_ends(
     assert not DailyFigures.objects.filter(ministry=999).exists()
     assert not AgencyOpenFigures.objects.filter(ministry=999).exists()
     assert not AgencyMonthlyFigures.objects.filter(ministry=999).exists()
+    assert not AgencyDueFigures.objects.filter(ministry=999).exists()
     assert normalised(stored()) == expected
     assert normalised(stored_by_agency()) == expected_by_agency
     assert_summaries_equal_recount()
@@ -375,3 +382,40 @@ def test_the_index_of_open_grievances_covers_every_open_status() -> None:
     """The dashboards' overdue queries use the partial index only if its condition is today's open statuses."""
     migration = importlib.import_module("ekaasel.reports.migrations.0005_open_grievances_due_index")
     assert "(" + ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES)) + ")" == migration.OPEN
+
+
+def test_overdue_counts_from_due_dates_follow_the_clock_and_the_actions(
+    file_grievance: Any, officials: dict[str, Official], org: dict[str, Any],
+) -> None:
+    assessor = Actor.of_official(officials["assessor"])
+    health = Actor.of_official(officials["health_secretary"])
+    with clock.as_of(START):
+        late, later, returned = (file_grievance(subject=f"Grievance {n}").pk for n in range(3))
+        for pk in (late, later, returned):
+            actions.grievance_forward(grievance_id=pk, actor=assessor, ministry=org["health"],
+                                      department=org["medical"])
+    due = Grievance.objects.get(pk=late).due_at
+    assert due is not None
+    with clock.as_of(START + timedelta(hours=1)):
+        actions.grievance_return(grievance_id=returned, actor=health, reason="Not ours")
+    assert stored_due() == due_recount() == {
+        (org["health"].pk, org["medical"].pk, timezone.localtime(due).date()): 2}
+
+    def overdue(now: datetime, group: str | None = None) -> list[int]:
+        filters = FigureFilters.last_12_months(timezone.localdate(now))
+        assert figures.summary_tables(filters, group) is BY_AGENCY
+        coarse = [m.overdue for m in figures.measures(filters=filters, group=group, now=now)]
+        with mock.patch.object(figures, "summary_tables", return_value=FINE):  # counted from the grievances
+            assert [m.overdue for m in figures.measures(filters=filters, group=group, now=now)] == coarse
+        return coarse
+
+    assert overdue(due - timedelta(minutes=1)) == [0]
+    assert overdue(due + timedelta(seconds=1)) == [2]  # due earlier today: from the grievances table
+    next_morning = timezone.make_aware(datetime.combine(timezone.localtime(due).date() + timedelta(days=1),
+                                                        datetime.min.time())) + timedelta(hours=9)
+    assert overdue(next_morning) == [2]  # due before today: from the per-agency due dates
+    assert sorted(overdue(next_morning, "ministry")) == [0, 2]  # Health, and Works with none
+    with clock.as_of(next_morning):
+        actions.grievance_resolve(grievance_id=late, actor=health, resolution="Fixed")
+    assert overdue(next_morning + timedelta(minutes=1)) == [1]
+    assert stored_due() == due_recount()
