@@ -23,7 +23,7 @@ from functools import reduce
 from typing import Any
 
 from django.core.exceptions import FullResultSet
-from django.db import connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -253,22 +253,28 @@ def breakdowns(*, filters: FigureFilters, groups: list[str], now: datetime) -> d
     return {g: result[g] for g in groups}
 
 
-@transaction.atomic
 def _fine_breakdowns(filters: FigureFilters, fine: list[str], now: datetime) -> dict[str, list[Measures]]:
-    """`breakdowns` of groups read from the fine tables, with GROUPING SETS (PostgreSQL)."""
-    with connection.cursor() as cursor:
-        # Compiling these few aggregates to machine code (PostgreSQL's JIT, chosen for their cost) takes
-        # longer than running them: about 0.5 s of a yearly report at a million grievances. The
-        # combinations of a year's fine rows (about 36,000 at a million) are added up in memory.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-    (daily,) = _period_parts(filters, FINE.daily, None)
-    (days,) = _period_parts(filters, FINE.days, None)
-    grievance_fields = [_GRIEVANCE_FIELD[g] for g in fine]
-    counters = _grouping_sets(daily, fine, [], {f"sum_{c}": ("SUM", c) for c in COUNTERS}, combinations_first=True)
-    open_rows = _grouping_sets(OpenFigures.objects.filter(filters.summary_q()), fine, [], {"n": ("SUM", "count")})
-    overdue = _grouping_sets(_overdue(filters, now), grievance_fields, [], {"n": ("COUNT", "id")})
-    histograms = _grouping_sets(days, fine, ["working_days"], {"n": ("SUM", "count")})
+    """`breakdowns` of groups read from the fine tables, with GROUPING SETS (PostgreSQL).
+
+    In one transaction of the database the caller reads from (the replica when it reads from one).
+    """
+    using = router.db_for_read(DailyFigures) or DEFAULT_DB_ALIAS
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            # Compiling these few aggregates to machine code (PostgreSQL's JIT, chosen for their cost) takes
+            # longer than running them: about 0.5 s of a yearly report at a million grievances. The
+            # combinations of a year's fine rows (about 36,000 at a million) are added up in memory.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        (daily,) = _period_parts(filters, FINE.daily, None)
+        (days,) = _period_parts(filters, FINE.days, None)
+        grievance_fields = [_GRIEVANCE_FIELD[g] for g in fine]
+        counters = _grouping_sets(daily.using(using), fine, [], {f"sum_{c}": ("SUM", c) for c in COUNTERS},
+                                  combinations_first=True)
+        open_rows = _grouping_sets(OpenFigures.objects.using(using).filter(filters.summary_q()), fine, [],
+                                   {"n": ("SUM", "count")})
+        overdue = _grouping_sets(_overdue(filters, now).using(using), grievance_fields, [], {"n": ("COUNT", "id")})
+        histograms = _grouping_sets(days.using(using), fine, ["working_days"], {"n": ("SUM", "count")})
     result = {}
     for group, field_name in zip(fine, grievance_fields, strict=True):
         found = _Found(counters=counters[group], open=open_rows[group],
