@@ -269,6 +269,9 @@ EKAASEL: dict[str, Any] = {
     "OTP_IP_WINDOW_SECONDS": 3600,
     # How long a proven mobile stays proven in the browser session.
     "CITIZEN_SESSION_SECONDS": 1800,
+    # Holidays, the catalogue and SMS wordings are kept per process: a change an administrator saves is
+    # seen by the other app server processes within this many seconds (0: read them on every request).
+    "REFERENCE_CACHE_SECONDS": 60,
     # Developer tools (/dev/sms/); never in production.
     "DEV_TOOLS": False,
 }

@@ -7,11 +7,11 @@ its own store: django-tasks-db from its result table, django-tasks-redis from it
 """
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import redis
-from django.db import DatabaseError
-from django.db.models import Q
+from django.db import DatabaseError, connections, router
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, Task, TaskResultStatus, task_backends
 from django.tasks.backends.base import BaseTaskBackend
 from django_tasks_db.backend import DatabaseBackend
@@ -50,15 +50,38 @@ def waiting_task_exists(
 def _waiting_in_database(
     task: Task[Any, Any], *, backend: DatabaseBackend, due_from: datetime | None, due_until: datetime | None
 ) -> bool:
-    waiting = DBTaskResult.objects.filter(
-        backend_name=backend.alias, task_path=task.module_path, status=TaskResultStatus.READY
-    )
-    # django-tasks-db stores "no run_after" as the largest date: such a task is due as soon as it exists.
+    # Asked after every commit that queues a message: one plain statement, without building an ORM query
+    # each time (the conditions of DBTaskResult.objects.filter(...).exists() as it was written before).
+    using = router.db_for_read(DBTaskResult)
+    connection = connections[using]
+    field = DBTaskResult._meta.get_field("run_after")
+    never = field.get_db_prep_value(get_date_max(), connection)
+    params: list[Any] = [backend.alias, task.module_path, TaskResultStatus.READY.value]
     if due_from is not None:
-        waiting = waiting.filter(run_after__gte=due_from).exclude(run_after=get_date_max())
+        params += [field.get_db_prep_value(due_from, connection), never]
     if due_until is not None:
-        waiting = waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=due_until))
-    return waiting.exists()
+        params += [never, field.get_db_prep_value(due_until, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(_waiting_sql(using, due_from is not None, due_until is not None), params)
+        return cursor.fetchone() is not None
+
+
+@cache
+def _waiting_sql(using: str, due_from: bool, due_until: bool) -> str:
+    meta = DBTaskResult._meta
+    quote = connections[using].ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(str(meta.get_field(name).column))  # type: ignore[union-attr]
+
+    conditions = [f"{column(name)} = %s" for name in ("backend_name", "task_path", "status")]
+    # django-tasks-db stores "no run_after" as the largest date: such a task is due as soon as it exists.
+    run_after = column("run_after")
+    if due_from:
+        conditions.append(f"{run_after} >= %s AND {run_after} <> %s")
+    if due_until:
+        conditions.append(f"({run_after} = %s OR {run_after} <= %s)")
+    return f"SELECT 1 FROM {quote(meta.db_table)} WHERE {' AND '.join(conditions)} LIMIT 1"  # noqa: S608 - the model's names
 
 
 def _waiting_in_redis(

@@ -190,7 +190,87 @@ def _next_application_id() -> str:
 # --- filing ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Filing:
+    """What a filing stored: the grievance, its attachments and its history, as written by this call.
+
+    `new` is False when an earlier request with the same submission key had filed it; the lists are then
+    empty and the caller reads them like any stored grievance's.
+    """
+
+    grievance: Grievance
+    new: bool
+    attachments: list[Attachment]
+    history: list[GrievanceEvent]
+
+
 @transaction.atomic
+def grievance_file(
+    *,
+    national_id: str,
+    applicant_name: str,
+    mobile: str,
+    service: Service | None,
+    service_other: str = "",
+    problem_kind: ProblemKind,
+    subject: str,
+    description: str,
+    district: District,
+    channel: Channel = Channel.WEB,
+    language: str = "en",
+    attachments: Sequence[UploadedFile] = (),
+    submission_key: str | None = None,
+) -> Filing:
+    """File a grievance for a citizen whose mobile the caller has proven; returns it with what was stored.
+
+    The same `submission_key` twice returns the first grievance and queues nothing more.
+    """
+    if submission_key:
+        existing = Grievance.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return Filing(existing, new=False, attachments=[], history=[])
+    subject = _require_text(subject, "subject", _("Write a subject."))
+    description = _require_text(description, "description", _("Describe the problem."))
+    now = clock.now()
+
+    def create() -> Grievance:
+        return _create_grievance(
+            national_id=national_id, applicant_name=applicant_name, mobile=mobile, service=service,
+            service_other=service_other, problem_kind=problem_kind, subject=subject,
+            description=description, district=district, channel=channel, language=language,
+            submission_key=submission_key, now=now,
+        )
+
+    if submission_key:
+        try:
+            # A savepoint: two submissions with one key at the same instant meet at the unique index,
+            # and the loser returns the winner's grievance instead of an error.
+            with transaction.atomic():
+                grievance = create()
+        except IntegrityError:
+            winner = Grievance.objects.filter(submission_key=submission_key).first()
+            if winner is None:
+                raise
+            return Filing(winner, new=False, attachments=[], history=[])
+    else:  # nothing to meet at: no savepoint
+        grievance = create()
+    stored = _store_attachments(grievance, attachments)
+    event = record_event(
+        grievance,
+        action=Action.SUBMIT,
+        actor_kind=ActorKind.CITIZEN,
+        actor_official=None,
+        from_status=Status.SUBMITTED,
+        to_status=Status.SUBMITTED,
+        data={"channel": channel},
+        created_at=now,
+        first=True,
+    )
+    record_transition(grievance, None, Status.SUBMITTED, now)
+    _notify_citizen(grievance, event, "submitted")
+    return Filing(grievance, new=True, attachments=stored, history=[event])
+
+
 def grievance_submit(
     *,
     national_id: str,
@@ -207,47 +287,13 @@ def grievance_submit(
     attachments: Sequence[UploadedFile] = (),
     submission_key: str | None = None,
 ) -> Grievance:
-    """File a grievance for a citizen whose mobile the caller has proven; returns it with its ID.
-
-    The same `submission_key` twice returns the first grievance and queues nothing more.
-    """
-    if submission_key:
-        existing = Grievance.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            return existing
-    subject = _require_text(subject, "subject", _("Write a subject."))
-    description = _require_text(description, "description", _("Describe the problem."))
-    now = clock.now()
-    try:
-        # A savepoint: two submissions with one key at the same instant meet at the unique index,
-        # and the loser returns the winner's grievance instead of an error.
-        with transaction.atomic():
-            grievance = _create_grievance(
-                national_id=national_id, applicant_name=applicant_name, mobile=mobile, service=service,
-                service_other=service_other, problem_kind=problem_kind, subject=subject,
-                description=description, district=district, channel=channel, language=language,
-                submission_key=submission_key, now=now,
-            )
-    except IntegrityError:
-        winner = Grievance.objects.filter(submission_key=submission_key).first() if submission_key else None
-        if winner is None:
-            raise
-        return winner
-    _store_attachments(grievance, attachments)
-    event = record_event(
-        grievance,
-        action=Action.SUBMIT,
-        actor_kind=ActorKind.CITIZEN,
-        actor_official=None,
-        from_status=Status.SUBMITTED,
-        to_status=Status.SUBMITTED,
-        data={"channel": channel},
-        created_at=now,
-        first=True,
-    )
-    record_transition(grievance, None, Status.SUBMITTED, now)
-    _notify_citizen(grievance, event, "submitted")
-    return grievance
+    """File a grievance (grievance_file) and return it with its ID."""
+    return grievance_file(
+        national_id=national_id, applicant_name=applicant_name, mobile=mobile, service=service,
+        service_other=service_other, problem_kind=problem_kind, subject=subject, description=description,
+        district=district, channel=channel, language=language, attachments=attachments,
+        submission_key=submission_key,
+    ).grievance
 
 
 def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, service: Service | None,
@@ -260,8 +306,7 @@ def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, ser
     if not created and citizen.name != applicant_name:
         citizen.name = applicant_name
         citizen.save(update_fields=["name"])
-    return Grievance.objects.create(
-        application_id=_next_application_id(),
+    grievance = Grievance(
         service=service,
         service_other="" if service else service_other.strip(),
         problem_kind=problem_kind,
@@ -279,6 +324,11 @@ def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, ser
         assessment_due_at=sla.assessment_due_at(start=now),
         submission_key=submission_key or None,
     )
+    # The year's serial row stays locked from here to the commit, and every filing waits for it: everything
+    # that does not need the ID is done before.
+    grievance.application_id = _next_application_id()
+    grievance.save(force_insert=True)
+    return grievance
 
 
 # --- Cabinet Secretariat (assessment) ---------------------------------------------------------------

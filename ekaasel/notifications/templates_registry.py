@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from ekaasel.core.reference_cache import ReferenceCache
 from ekaasel.notifications.models import MessageTemplate
 from ekaasel.notifications.sms_commands import REPLY_TEXTS
 
@@ -61,9 +62,19 @@ def placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
+def _all_overrides() -> dict[tuple[str, str], str]:
+    """Every override by (key, language), which is unique."""
+    return {(key, language): body for key, language, body in
+            MessageTemplate.objects.values_list("key", "language", "body")}
+
+
+# The administrators' wordings, kept per process (see ReferenceCache for when a change is seen).
+_overrides = ReferenceCache(_all_overrides, models_changing=(MessageTemplate,))
+
+
 def render(key: str, language: str, context: Mapping[str, object]) -> str:
     """The text of message `key` in `language` with placeholders filled; unknown placeholders stay."""
-    override = MessageTemplate.objects.filter(key=key, language=language).values_list("body", flat=True).first()
+    override = _overrides.get().get((key, language))
     if override is not None:
         pattern = override
     else:

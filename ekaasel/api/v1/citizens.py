@@ -41,7 +41,7 @@ from ekaasel.identity.checks import identity_check
 from ekaasel.identity.models import OtpPurpose
 from ekaasel.identity.otp import otp_issue, otp_verify
 from ekaasel.identity.validation import mask_mobile, normalise_mobile, normalise_national_id
-from ekaasel.organisations.selectors import district_list, service_catalogue
+from ekaasel.organisations.selectors import active_service, district_of_code
 
 router = Router(tags=["citizens"])
 citizen_auth = CitizenToken()
@@ -112,11 +112,11 @@ def file_grievance(
         raise ApiError(422, "invalid_input", _("Enter your name."), fields={"name": [_("Enter your name.")]})
     service = None
     if payload.service:
-        service = service_catalogue().filter(code=payload.service).first()
+        service = active_service(payload.service)
         if service is None:
             message = _("There is no such service; see /services.")
             raise ApiError(422, "invalid_input", message, fields={"service": [message]})
-    district = district_list().filter(code=payload.district).first()
+    district = district_of_code(payload.district)
     if district is None:
         message = _("There is no such district; see /districts.")
         raise ApiError(422, "invalid_input", message, fields={"district": [message]})
@@ -126,14 +126,16 @@ def file_grievance(
         message = result.message or _("We could not confirm this CID number with this name. Check both.")
         raise ApiError(422, "invalid_input", message, fields={"national_id": [message]})
     _check_filing_rate(request, mobile)
-    grievance = actions.grievance_submit(
+    filing = actions.grievance_file(
         national_id=national_id, applicant_name=name, mobile=mobile, service=service,
         service_other=payload.service_other, problem_kind=ProblemKind(payload.problem_kind),
         subject=payload.subject, description=payload.description, district=district,
         channel=Channel.API, language=payload.language, attachments=uploads,
         submission_key=_submission_key(mobile, idempotency_key),
     )
-    return Reply(201, citizen_grievance(grievance))
+    if not filing.new:  # an earlier request with this Idempotency-Key filed it
+        return Reply(201, citizen_grievance(filing.grievance))
+    return Reply(201, citizen_grievance(filing.grievance, attachments=filing.attachments, history=filing.history))
 
 
 @router.get("/grievances", response={200: CitizenGrievancePage, **errors(401, 422)}, auth=citizen_auth)

@@ -29,8 +29,9 @@ def _agency(g: Grievance) -> str | None:
     return g.ministry.name if g.ministry is not None else None
 
 
-def _attachments(g: Grievance) -> list[dict[str, Any]]:
-    files: list[Attachment] = list(g.attachments.order_by("created_at", "id"))
+def _attachments(g: Grievance, files: list[Attachment] | None = None) -> list[dict[str, Any]]:
+    if files is None:
+        files = list(g.attachments.order_by("created_at", "id"))
     return [{"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size} for a in files]
 
 
@@ -54,7 +55,13 @@ def citizen_actions_now(g: Grievance) -> list[str]:
     ]
 
 
-def citizen_grievance(g: Grievance) -> dict[str, Any]:
+def citizen_grievance(
+    g: Grievance, *, attachments: list[Attachment] | None = None, history: list[GrievanceEvent] | None = None
+) -> dict[str, Any]:
+    """The citizen's view of `g`; `attachments` and `history` when they are at hand (a filing just wrote them),
+    else they are read (the history as history_for_citizen gives it)."""
+    if history is None:
+        history = list(history_for_citizen(grievance=g))
     return {
         "application_id": g.application_id,
         "status": g.status,
@@ -77,8 +84,8 @@ def citizen_grievance(g: Grievance) -> dict[str, Any]:
         "is_appeal": g.is_appeal,
         "version": g.version,
         "available_actions": citizen_actions_now(g),
-        "attachments": _attachments(g),
-        "history": [_event(e) for e in history_for_citizen(grievance=g)],
+        "attachments": _attachments(g, attachments),
+        "history": [_event(e) for e in history if not e.internal],
     }
 
 
