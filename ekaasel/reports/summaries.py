@@ -24,15 +24,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, connections, models, router, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -268,19 +268,34 @@ def _move_due(before: tuple[int, int, date] | None, after: tuple[int, int, date]
 
 
 def _bump(model: type[models.Model], key: dict[str, Any], increments: dict[str, int]) -> None:
-    """Add `increments` to the row of `key`, creating it; safe when two transactions create it at once."""
+    """Add `increments` to the row of `key`, creating it: one INSERT ... ON CONFLICT DO UPDATE (two
+    transactions creating the same row at once meet at its unique key, and the second one adds to it)."""
     increments = {name: value for name, value in increments.items() if value}
     if not increments:
         return
-    updates = {name: F(name) + value for name, value in increments.items()}
-    if model._default_manager.filter(**key).update(**updates):
-        return
-    try:
-        with transaction.atomic():
-            model._default_manager.create(**key, **increments)
-    except IntegrityError:
-        # Another transaction created the row between our update and our insert.
-        model._default_manager.filter(**key).update(**updates)
+    using = router.db_for_write(model)
+    connection_ = connections[using]
+    fields = _upsert_fields(model)
+    values = [key[f.name] if f.name in key else increments.get(f.name, f.get_default()) for f in fields]
+    params = [f.get_db_prep_save(v, connection_) for f, v in zip(fields, values, strict=True)]
+    with connection_.cursor() as cursor:
+        cursor.execute(_upsert_sql(model, using, tuple(key), tuple(increments)), params)
+
+
+@cache
+def _upsert_fields(model: type[models.Model]) -> list[Any]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+@cache
+def _upsert_sql(model: type[models.Model], using: str, key: tuple[str, ...], counters: tuple[str, ...]) -> str:
+    quote = connections[using].ops.quote_name
+    table = quote(model._meta.db_table)
+    column = {f.name: quote(str(f.column)) for f in _upsert_fields(model)}
+    updates = ", ".join(f"{column[c]} = {table}.{column[c]} + EXCLUDED.{column[c]}" for c in counters)
+    return (f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608 - the model's names
+            f"VALUES ({', '.join(['%s'] * len(column))}) "
+            f"ON CONFLICT ({', '.join(column[k] for k in key)}) DO UPDATE SET {updates}")
 
 
 def apply(found: Effects) -> None:
