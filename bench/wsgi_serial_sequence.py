@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/http_stack.py --only submit --wsgi bench.wsgi_serial_sequence:application
 
-`grievance_submit` takes the next serial with an UPDATE of the year's ApplicationSequence row, early in its
+`grievance_file` takes the next serial with an UPDATE of the year's ApplicationSequence row, early in its
 transaction; the row stays locked until the commit, a dozen statements later, so filings queue one behind
 the other however many app servers run. This module replaces that one step with `nextval()` of a sequence
 per year (started after the stored last serial): no lock is held, at the price of a gap in the serials when

@@ -95,7 +95,7 @@ def file_grievance(org: dict[str, object]) -> Callable[..., Grievance]:
             "district": org["thimphu"],
         }
         fields.update(overrides)
-        return actions.grievance_submit(**fields)  # type: ignore[arg-type]
+        return actions.grievance_file(**fields).grievance  # type: ignore[arg-type]
 
     return make
 

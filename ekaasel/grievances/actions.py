@@ -271,31 +271,6 @@ def grievance_file(
     return Filing(grievance, new=True, attachments=stored, history=[event])
 
 
-def grievance_submit(
-    *,
-    national_id: str,
-    applicant_name: str,
-    mobile: str,
-    service: Service | None,
-    service_other: str = "",
-    problem_kind: ProblemKind,
-    subject: str,
-    description: str,
-    district: District,
-    channel: Channel = Channel.WEB,
-    language: str = "en",
-    attachments: Sequence[UploadedFile] = (),
-    submission_key: str | None = None,
-) -> Grievance:
-    """File a grievance (grievance_file) and return it with its ID."""
-    return grievance_file(
-        national_id=national_id, applicant_name=applicant_name, mobile=mobile, service=service,
-        service_other=service_other, problem_kind=problem_kind, subject=subject, description=description,
-        district=district, channel=channel, language=language, attachments=attachments,
-        submission_key=submission_key,
-    ).grievance
-
-
 def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, service: Service | None,
                       service_other: str, problem_kind: ProblemKind, subject: str, description: str,
                       district: District, channel: Channel, language: str, submission_key: str | None,

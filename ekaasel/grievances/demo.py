@@ -65,7 +65,7 @@ def seed_demo_grievances() -> DemoReport:
     if len(services) < len(_STORIES) or district is None:
         raise RuntimeError("Load the catalogue first (manage.py load_catalogue).")
     filed = [
-        actions.grievance_submit(
+        actions.grievance_file(
             national_id=DEMO_NATIONAL_ID,
             applicant_name="Demo Citizen",
             mobile=DEMO_MOBILE,
@@ -75,7 +75,7 @@ def seed_demo_grievances() -> DemoReport:
             description=description,
             district=district,
             submission_key=f"demo-{index}",
-        )
+        ).grievance
         for index, (service, (kind, subject, description)) in enumerate(zip(services, _STORIES, strict=True))
     ]
     actor = Actor.of_official(assessor)
@@ -434,11 +434,11 @@ class _Caseload:
         else:
             fields = self._new_story()
         with clock.as_of(plan.submitted_at):
-            grievance = actions.grievance_submit(
+            grievance = actions.grievance_file(
                 **fields,
                 channel=_weighted(rng, _CHANNELS),
                 submission_key=f"{CASELOAD_KEY_PREFIX}{index:04d}",
-            )
+            ).grievance
         if original is not None:
             self.originals[grievance.pk] = original
         else:

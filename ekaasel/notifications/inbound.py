@@ -150,7 +150,7 @@ def _new(argument: str, *, sender: str, language: str, sms: InboundSms) -> tuple
         return "sms_unavailable", {}
     known_name = Citizen.objects.filter(national_id=national_id).values_list("name", flat=True).first()
     try:
-        grievance = actions.grievance_submit(
+        grievance = actions.grievance_file(
             national_id=national_id,
             # An SMS has no name; keep the one the citizen gave before, else leave it for the assessor.
             applicant_name=known_name or "",
@@ -163,11 +163,11 @@ def _new(argument: str, *, sender: str, language: str, sms: InboundSms) -> tuple
             channel=Channel.SMS,
             language=language,
             submission_key=f"sms:{sms.key}"[:64],
-        )
+        ).grievance
     except DomainError:
         logger.exception("SMS grievance from %s refused", sender)
         return "sms_new_usage", {}
-    # grievance_submit queues the usual "submitted" SMS with the application ID: that is the answer.
+    # grievance_file queues the usual "submitted" SMS with the application ID: that is the answer.
     submitted = grievance.messages.filter(template="submitted", recipient=sender).order_by("pk").first()
     if submitted is not None:
         return submitted

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from ekaasel.grievances.actions import grievance_submit
+from ekaasel.grievances.actions import grievance_file
 from ekaasel.grievances.models import Grievance, ProblemKind
 from ekaasel.grievances.permissions import Actor
 from ekaasel.identity.models import Official, Role
@@ -140,6 +140,6 @@ def file_one(service: Service, district: District) -> Callable[..., Grievance]:
             "district": district,
             **extra,
         }
-        return grievance_submit(**arguments)
+        return grievance_file(**arguments).grievance
 
     return file

@@ -73,12 +73,12 @@ def _run(step: tuple[str, int, int, int], ids: list[int], org: dict[str, Any], o
     assessor = Actor.of_official(officials["assessor"])
     citizen = Actor.citizen(MOBILE)
     if verb == "submit":
-        g = actions.grievance_submit(
+        g = actions.grievance_file(
             national_id="10101001234", applicant_name="Karma Wangchuk", mobile=MOBILE,
             service=None if number == 5 else org["referral"] if number % 2 else org["road_permit"],
             problem_kind=list(ProblemKind)[number % 5], subject="Subject", description="Description",
             district=org["thimphu"], channel=list(Channel)[number % 5],
-        )
+        ).grievance
         ids.append(g.pk)
         return
     if not ids:

@@ -178,11 +178,11 @@ def _build_world() -> World:
 
     def submit(key: str, service: Service, upload: SimpleUploadedFile) -> Grievance:
         applicant, subject = GRIEVANCES[key]
-        return actions.grievance_submit(
+        return actions.grievance_file(
             national_id=applicant.national_id, applicant_name=applicant.name, mobile=applicant.mobile,
             service=service, problem_kind=ProblemKind.DELAYED, subject=subject,
             description=f"Description of: {subject}.", district=thimphu, attachments=[upload],
-        )
+        ).grievance
 
     medical_assigned = submit("medical_assigned", referral, SimpleUploadedFile("letter.pdf", PDF))
     actions.grievance_forward(grievance_id=medical_assigned.pk, actor=assessor, ministry=health, department=medical)

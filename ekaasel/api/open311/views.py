@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 at /open311/v2/: translation to the catalogue, grievance_submit and selectors.
+"""Open311 GeoReport v2 at /open311/v2/: translation to the catalogue, grievance_file and selectors.
 
 Filing needs an API key (an ApiToken): the system holding it vouches that the citizen's mobile is his,
 since no one-time code proves it here. Reading a request by its ID shows the coarse status to anyone
@@ -309,11 +309,11 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     key = request.headers.get("Idempotency-Key", "")
     submission_key = "o311:" + hashlib.sha256(f"{official.pk}\n{key}".encode()).hexdigest()[:59] if key else None
     try:
-        g = actions.grievance_submit(
+        g = actions.grievance_file(
             national_id=national_id, applicant_name=name, mobile=mobile, service=service,
             problem_kind=ProblemKind(kind), subject=subject, description=description, district=district,
             channel=Channel.API, submission_key=submission_key,
-        )
+        ).grievance
     except DomainError as exc:
         return error(fmt, 400, str(exc.message))
     notice = f"Grievance {g.application_id} was received; the citizen is told by SMS."

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ekaasel.core.errors import DomainError, RateLimited
 from ekaasel.core.ratelimit import limit_posts
-from ekaasel.grievances.actions import grievance_submit
+from ekaasel.grievances.actions import grievance_file
 from ekaasel.grievances.models import Channel, Grievance
 from ekaasel.identity.checks import identity_check
 from ekaasel.identity.models import OtpPurpose
@@ -124,7 +124,7 @@ def _submit(identity: cs.FilingIdentity, data: dict[str, Any], key: str, uploads
         "attachments": uploads,
         "submission_key": key,
     }
-    return grievance_submit(**arguments)
+    return grievance_file(**arguments).grievance
 
 
 @never_cache
