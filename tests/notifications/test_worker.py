@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ekaasel.core.models import WorkerHeartbeat
+from ekaasel.notifications.management.commands.run_worker import _DatabaseWorker
 from ekaasel.notifications.models import MessageStatus
 from ekaasel.notifications.outbox import queue_sms
 from ekaasel.notifications.scheduler import PeriodicJob, Scheduler, worker_jobs
@@ -103,6 +104,22 @@ def test_sigterm_stops_the_worker_cleanly():
     assert signal.getsignal(signal.SIGTERM) is original
     assert not [thread for thread in threading.enumerate() if thread.name == "scheduler"]
     assert WorkerHeartbeat.objects.count() == 1
+
+
+def test_the_first_signal_ends_the_loop_without_interrupting_it_and_a_second_one_exits_at_once():
+    # The library's own handler raised SystemExit from inside whatever statement was running (a claim in
+    # its transaction): the clean-up then failed and `systemctl stop` saw status 1.
+    worker = _DatabaseWorker(queue_names=["default"], interval=0.05, batch=False, backend_name="default",
+                             startup_delay=False, max_tasks=None, worker_id="signals", excluded_queue_names=[])
+    worker.shutdown(signal.SIGTERM, None)  # no exception: the statement in hand completes
+    assert worker.running is False
+    original = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            worker.shutdown(signal.SIGTERM, None)
+        assert stopped.value.code == 1
+    finally:
+        signal.signal(signal.SIGTERM, original)
 
 
 @pytest.mark.django_db

@@ -42,6 +42,23 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}"
 
 
+class _DatabaseWorker(Worker):
+    """django_tasks_db's Worker, stopped by SIGTERM/SIGINT only between two steps of its loop.
+
+    The library's handler exits at once when no task runs, even in the middle of claiming the next one
+    inside a transaction: the interrupted statement then fails the transaction's clean-up and the process
+    ends with an error (seen under `systemctl stop`). Here the first signal only ends the loop, which
+    notices it after the step in hand (at most one polling interval); a second signal stops at once.
+    """
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        if not self.running:
+            super().shutdown(signum, frame)  # the second signal: exit now
+            return
+        logger.warning("Received %s: stopping after the current step.", signal.strsignal(signum))
+        self.running = False
+
+
 class Command(BaseCommand):
     help = "Run the background worker: queued tasks, the worker heartbeat and the periodic outbox sweep."
 
@@ -93,7 +110,7 @@ class Command(BaseCommand):
             )
             self._run_redis_worker(redis_worker, batch=batch)
             return
-        worker = Worker(
+        worker = _DatabaseWorker(
             queue_names=queue_name.split(","),
             interval=interval,
             batch=batch,
@@ -114,11 +131,7 @@ class Command(BaseCommand):
             previous = {sig: signal.getsignal(sig) for sig in _SIGNALS}
             worker.configure_signals()  # SIGTERM/SIGINT: finish the running task, then stop
         try:
-            worker.run()
-        except SystemExit as exc:
-            # The Worker exits this way on SIGTERM/SIGINT while idle: a clean stop, not an error.
-            if exc.code not in (0, None):
-                raise
+            worker.run()  # returns after SIGTERM/SIGINT; a second signal exits with status 1
         finally:
             scheduler.stop()
             for sig, handler in previous.items():
