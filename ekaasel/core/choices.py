@@ -19,7 +19,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-_SELECTED = mark_safe(" selected")  # nosec B308 B703: a constant
+_SELECTED = mark_safe(" selected")  # nosec B308: a constant
 
 
 class Select(forms.Select):
