@@ -533,10 +533,10 @@ def fill(n: int, *, years: float, seed: int, rng: random.Random, cat: Catalogue,
             if gid % 5000 == 0:
                 bar.update(5000)
         bar.update(n - bar.n)
-    from ekaasel.grievances.models import ApplicationSequence
+    from ekaasel.grievances import serials as application_serials
 
     for year, last in serials.items():
-        ApplicationSequence.objects.update_or_create(year=year, defaults={"last_serial": last})
+        application_serials.move_past(year, last)
     return {**tables.counts, "citizens": len(written)}
 
 

@@ -358,19 +358,6 @@ def run_pgbench(dsn: str, script: str, clients: int, duration: int, variables: d
     return float(line.split("=")[1].split()[0])
 
 
-def resync_serials(dsn: str) -> None:
-    """After bench/wsgi_serial_sequence.py: the stored last serial of each year past the sequence's."""
-    import psycopg
-
-    with psycopg.connect(dsn) as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT sequencename FROM pg_sequences WHERE sequencename LIKE 'bench_application_serial_%%'")]
-        for name in names:
-            conn.execute("UPDATE grievances_applicationsequence SET last_serial = GREATEST(last_serial, "
-                         "(SELECT COALESCE(last_value, 0) FROM pg_sequences WHERE sequencename = %s)) "
-                         "WHERE year = %s", [name, int(name.rsplit("_", 1)[1])])
-
-
 def remove_raw_rows(dsn: str) -> None:
     import psycopg
 
@@ -423,7 +410,6 @@ def measure_database(database: str, args: argparse.Namespace) -> list[Result]:
             print(results[-1], flush=True)
         finally:
             server.stop()
-            resync_serials(dsn)
     results += raw_baseline(dsn, label, ids, args)
     return results
 
@@ -510,7 +496,7 @@ def main() -> None:
     parser.add_argument("--raw-threads", type=int, default=8)
     parser.add_argument("--only", default="submit,track", help="submit (or file), track or both")
     parser.add_argument("--wsgi", default="config.wsgi:application",
-                        help="the WSGI application gunicorn serves (bench/wsgi_serial_sequence.py: an experiment)")
+                        help="the WSGI application gunicorn serves (to measure an experiment against the project)")
     args = parser.parse_args()
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     args.only = {"submit" if kind == "file" else kind for kind in args.only.split(",")}  # "file" is "submit"

@@ -13,19 +13,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from ekaasel.core import clock
 from ekaasel.core.errors import InvalidInput, InvalidTransition, StaleGrievance
-from ekaasel.grievances import recipients, sla
+from ekaasel.grievances import recipients, serials, sla
 from ekaasel.grievances.application_id import ApplicationId
 from ekaasel.grievances.attachments import check_attachments
 from ekaasel.grievances.history import record_event
 from ekaasel.grievances.models import (
-    ApplicationSequence,
     Attachment,
     Channel,
     Grievance,
@@ -169,22 +168,10 @@ def _store_attachments(grievance: Grievance, uploads: Sequence[UploadedFile]) ->
     return stored
 
 
-_NEXT_SERIAL = (
-    "UPDATE grievances_applicationsequence SET last_serial = last_serial + 1 WHERE year = %s RETURNING last_serial"
-)
-
-
 def _next_application_id() -> str:
-    """The next serial of the year, taken and counted in one statement (the row stays locked to the commit)."""
+    """The next application ID of the year (its serial from `serials`, which never hands one out twice)."""
     year = timezone.localtime(clock.now()).year % 100
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_SERIAL, [year])
-        row = cursor.fetchone()
-        if row is None:  # the year's first grievance
-            ApplicationSequence.objects.get_or_create(year=year)
-            cursor.execute(_NEXT_SERIAL, [year])
-            row = cursor.fetchone()
-    return str(ApplicationId(year=year, serial=int(row[0])))
+    return str(ApplicationId(year=year, serial=serials.take(year)))
 
 
 # --- filing ---------------------------------------------------------------------------------------
@@ -266,8 +253,9 @@ def grievance_file(
         created_at=now,
         first=True,
     )
-    record_transition(grievance, None, Status.SUBMITTED, now)
     _notify_citizen(grievance, event, "submitted")
+    # Last: the day's summary rows are the same for every filing, and each stays locked to the commit.
+    record_transition(grievance, None, Status.SUBMITTED, now)
     return Filing(grievance, new=True, attachments=stored, history=[event])
 
 
@@ -299,8 +287,6 @@ def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, ser
         assessment_due_at=sla.assessment_due_at(start=now),
         submission_key=submission_key or None,
     )
-    # The year's serial row stays locked from here to the commit, and every filing waits for it: everything
-    # that does not need the ID is done before.
     grievance.application_id = _next_application_id()
     grievance.save(force_insert=True)
     return grievance

@@ -30,7 +30,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, models, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
@@ -227,7 +227,7 @@ def record_transition(grievance: Grievance, from_status: Status | None, to_statu
         before = _dims(grievance, ministry=stored[0], department=stored[1], service=stored[2],
                        district=stored[3])
         due_before = stored[4]
-    _move_due(_due_key(from_status, before, due_before), _due_key(to_status, after, grievance.due_at))
+    due_moves = _due_moves(_due_key(from_status, before, due_before), _due_key(to_status, after, grievance.due_at))
     limit = 0
     if to_status == Status.RESOLVED and from_status in AGENCY_STATUSES:
         ministry_days = Ministry.objects.filter(pk=grievance.ministry_id or 0).values_list(
@@ -249,7 +249,7 @@ def record_transition(grievance: Grievance, from_status: Status | None, to_statu
         working_days = _working_days_with(())
     found = Effects()
     effects(moment, working_days, found)
-    apply(found)
+    apply(found, also=due_moves)
 
 
 def _due_key(status: Status | None, dims: Dims, due_at: datetime | None) -> tuple[int, int, date] | None:
@@ -259,27 +259,43 @@ def _due_key(status: Status | None, dims: Dims, due_at: datetime | None) -> tupl
     return dims.ministry, dims.department, _local(due_at)
 
 
-def _move_due(before: tuple[int, int, date] | None, after: tuple[int, int, date] | None) -> None:
+# A summary row and what to add to its counters: (table, the row's key, increments).
+Bump = tuple[type[models.Model], dict[str, Any], dict[str, int]]
+
+
+def _due_moves(before: tuple[int, int, date] | None, after: tuple[int, int, date] | None) -> list[Bump]:
     if before == after:
-        return
-    for key, step in ((before, -1), (after, 1)):
-        if key is not None:
-            _bump(AgencyDueFigures, {"ministry": key[0], "department": key[1], "due_day": key[2]}, {"count": step})
+        return []
+    return [(AgencyDueFigures, {"ministry": key[0], "department": key[1], "due_day": key[2]}, {"count": step})
+            for key, step in ((before, -1), (after, 1)) if key is not None]
 
 
-def _bump(model: type[models.Model], key: dict[str, Any], increments: dict[str, int]) -> None:
-    """Add `increments` to the row of `key`, creating it: one INSERT ... ON CONFLICT DO UPDATE (two
-    transactions creating the same row at once meet at its unique key, and the second one adds to it)."""
-    increments = {name: value for name, value in increments.items() if value}
-    if not increments:
-        return
-    using = router.db_for_write(model)
-    connection_ = connections[using]
-    fields = _upsert_fields(model)
-    values = [key[f.name] if f.name in key else increments.get(f.name, f.get_default()) for f in fields]
-    params = [f.get_db_prep_save(v, connection_) for f, v in zip(fields, values, strict=True)]
-    with connection_.cursor() as cursor:
-        cursor.execute(_upsert_sql(model, using, tuple(key), tuple(increments)), params)
+def _bump_all(bumps: Iterable[Bump]) -> None:
+    """Add each bump's increments to its row, creating it: INSERT ... ON CONFLICT DO UPDATE (two transactions
+    creating the same row at once meet at its unique key, and the second one adds to it).
+
+    On PostgreSQL all of them are one statement (each upsert a data-modifying WITH clause): the rows every
+    action of the day shares stay locked from that statement to the commit, and nothing else runs between.
+    """
+    statements: dict[str, list[tuple[str, list[Any]]]] = defaultdict(list)
+    for model, key, increments in bumps:
+        increments = {name: value for name, value in increments.items() if value}
+        if not increments:
+            continue
+        using = router.db_for_write(model) or DEFAULT_DB_ALIAS
+        connection_ = connections[using]
+        fields = _upsert_fields(model)
+        values = [key[f.name] if f.name in key else increments.get(f.name, f.get_default()) for f in fields]
+        params = [f.get_db_prep_save(v, connection_) for f, v in zip(fields, values, strict=True)]
+        statements[using].append((_upsert_sql(model, using, tuple(key), tuple(increments)), params))
+    for using, upserts in statements.items():
+        with connections[using].cursor() as cursor:
+            if connections[using].vendor == "postgresql" and len(upserts) > 1:
+                clauses = ", ".join(f"u{i} AS ({sql} RETURNING 1)" for i, (sql, _) in enumerate(upserts))
+                cursor.execute(f"WITH {clauses} SELECT 1", [p for _, params in upserts for p in params])
+            else:
+                for sql, params in upserts:
+                    cursor.execute(sql, params)
 
 
 @cache
@@ -298,28 +314,30 @@ def _upsert_sql(model: type[models.Model], using: str, key: tuple[str, ...], cou
             f"ON CONFLICT ({', '.join(column[k] for k in key)}) DO UPDATE SET {updates}")
 
 
-def apply(found: Effects) -> None:
-    """Add the increments of `found` to the stored tables, the fine ones and the per-agency ones."""
-    for (day, dims), counters in found.daily.items():
-        _bump(DailyFigures, {"day": day, **dims.as_key()}, dict(counters))
-    for (day, dims, working_days), count in found.days.items():
-        _bump(ResolutionDays, {"day": day, **dims.as_key(), "working_days": working_days}, {"count": count})
-    for (dims, status), count in found.open.items():
-        _bump(OpenFigures, {**dims.as_key(), "status": status}, {"count": count})
+def apply(found: Effects, *, also: Iterable[Bump] = ()) -> None:
+    """Add the increments of `found` (and the bumps `also`) to the stored tables, fine and per agency."""
     coarse = by_agency(found)
-    for (day, ministry, department), counters in coarse.daily.items():
-        _bump(AgencyDailyFigures, {"day": day, "ministry": ministry, "department": department}, dict(counters))
-    for (month, ministry, department), counters in coarse.monthly.items():
-        _bump(AgencyMonthlyFigures, {"day": month, "ministry": ministry, "department": department}, dict(counters))
-    for (day, ministry, department, working_days), count in coarse.days.items():
-        _bump(AgencyResolutionDays, {"day": day, "ministry": ministry, "department": department,
-                                     "working_days": working_days}, {"count": count})
-    for (month, ministry, department, working_days), count in coarse.months.items():
-        _bump(AgencyMonthlyResolutionDays, {"day": month, "ministry": ministry, "department": department,
-                                            "working_days": working_days}, {"count": count})
-    for (ministry, department, status), count in coarse.open.items():
-        _bump(AgencyOpenFigures, {"ministry": ministry, "department": department, "status": status},
-              {"count": count})
+    _bump_all([
+        *also,
+        *((DailyFigures, {"day": day, **dims.as_key()}, dict(counters))
+          for (day, dims), counters in found.daily.items()),
+        *((ResolutionDays, {"day": day, **dims.as_key(), "working_days": working_days}, {"count": count})
+          for (day, dims, working_days), count in found.days.items()),
+        *((OpenFigures, {**dims.as_key(), "status": status}, {"count": count})
+          for (dims, status), count in found.open.items()),
+        *((AgencyDailyFigures, {"day": day, "ministry": ministry, "department": department}, dict(counters))
+          for (day, ministry, department), counters in coarse.daily.items()),
+        *((AgencyMonthlyFigures, {"day": month, "ministry": ministry, "department": department}, dict(counters))
+          for (month, ministry, department), counters in coarse.monthly.items()),
+        *((AgencyResolutionDays, {"day": day, "ministry": ministry, "department": department,
+                                  "working_days": working_days}, {"count": count})
+          for (day, ministry, department, working_days), count in coarse.days.items()),
+        *((AgencyMonthlyResolutionDays, {"day": month, "ministry": ministry, "department": department,
+                                         "working_days": working_days}, {"count": count})
+          for (month, ministry, department, working_days), count in coarse.months.items()),
+        *((AgencyOpenFigures, {"ministry": ministry, "department": department, "status": status}, {"count": count})
+          for (ministry, department, status), count in coarse.open.items()),
+    ])
 
 
 # --- from scratch ---------------------------------------------------------------------------------

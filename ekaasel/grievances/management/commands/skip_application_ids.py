@@ -9,10 +9,9 @@ never handed to someone else. It never moves the serial back.
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from ekaasel.grievances import serials
 from ekaasel.grievances.application_id import ApplicationId, MalformedApplicationId, parse_application_id
-from ekaasel.grievances.models import ApplicationSequence
 
 
 class Command(BaseCommand):
@@ -28,14 +27,9 @@ class Command(BaseCommand):
             raise CommandError(f"{application_id!r} is not an application ID (or its check digit is wrong).") from error
         _, year_digits, serial_digits, _ = canonical.rsplit("-", 3)
         year, serial = int(year_digits), int(serial_digits)
-        with transaction.atomic():
-            sequence, _ = ApplicationSequence.objects.select_for_update().get_or_create(year=year)
-            before = sequence.last_serial
-            if before < serial:
-                sequence.last_serial = serial
-                sequence.save(update_fields=["last_serial"])
-        following = ApplicationId(year=year, serial=max(before, serial) + 1)
+        before, after = serials.move_past(year, serial)
+        following = ApplicationId(year=year, serial=after + 1)
         if before >= serial:
-            self.stdout.write(f"Nothing to do: {canonical} was already issued here; the next ID is {following}.")
+            self.stdout.write(f"Nothing to do: the serial is already past {canonical}; the next ID is {following}.")
         else:
             self.stdout.write(f"Year {year:02d}: serials {before + 1} to {serial} skipped; the next ID is {following}.")

@@ -1,0 +1,100 @@
+"""Application serials: never issued twice, continuing the stored series, and (on PostgreSQL) taken without
+making one filing wait for another."""
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from ekaasel.grievances import serials
+from ekaasel.grievances.application_id import ApplicationId
+from ekaasel.grievances.models import ApplicationSequence, Grievance
+
+JUNE = datetime(2026, 6, 1, 9, tzinfo=UTC)
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="sequences are PostgreSQL's")
+
+
+def _serial(g: Grievance) -> int:
+    return int(g.application_id.split("-")[2])
+
+
+@time_machine.travel(JUNE, tick=False)
+def test_filings_continue_the_stored_series_of_the_year(file_grievance: Callable[..., Grievance]) -> None:
+    # A database from before sequences, or the data generator, recorded serials up to 700.
+    ApplicationSequence.objects.create(year=26, last_serial=700)
+    first, second = file_grievance(), file_grievance(subject="Another")
+    assert first.application_id == str(ApplicationId(year=26, serial=701))
+    assert _serial(second) == 702
+    assert serials.last_taken(26) == 702
+
+
+@time_machine.travel(JUNE, tick=False)
+def test_a_new_year_starts_its_own_series(file_grievance: Callable[..., Grievance]) -> None:
+    this_year = file_grievance()
+    with time_machine.travel(datetime(2027, 1, 2, 9, tzinfo=UTC), tick=False):
+        january = file_grievance()
+    assert this_year.application_id.startswith("EK-26-")
+    assert january.application_id == str(ApplicationId(year=27, serial=1))
+
+
+@postgresql_only
+@time_machine.travel(JUNE, tick=False)
+def test_a_filing_that_rolls_back_leaves_its_serial_unused(file_grievance: Callable[..., Grievance]) -> None:
+    before = file_grievance()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        file_grievance(subject="Lost with its transaction")
+        raise RuntimeError("the request failed after filing")
+    after = file_grievance(subject="Next")
+    assert not Grievance.objects.filter(subject="Lost with its transaction").exists()
+    # The lost filing's serial is skipped, never handed to the next citizen.
+    assert _serial(after) == _serial(before) + 2
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(JUNE, tick=False)
+def test_a_filing_takes_its_serial_in_one_statement_once_the_year_exists(
+    file_grievance: Callable[..., Grievance],
+) -> None:
+    file_grievance()  # the year's sequence exists, committed
+    with CaptureQueriesContext(connection) as queries:
+        file_grievance(subject="Second")
+    serial_statements = [q["sql"] for q in queries.captured_queries
+                         if "application" in q["sql"].lower() and "serial" in q["sql"].lower()]
+    assert len(serial_statements) == 1 and "nextval" in serial_statements[0], serial_statements
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(JUNE, tick=False)
+def test_an_unfinished_filing_does_not_hold_back_the_next_one(file_grievance: Callable[..., Grievance]) -> None:
+    file_grievance()  # the year's sequence exists, committed
+    taken, release, outcome = threading.Event(), threading.Event(), {}
+
+    def slow_filing() -> None:
+        # A filing that has taken its serial and is still working (its transaction open).
+        try:
+            with transaction.atomic():
+                outcome["slow"] = serials.take(26)
+                taken.set()
+                release.wait(timeout=20)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=slow_filing)
+    worker.start()
+    try:
+        assert taken.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")  # a wait for the other filing fails instead of hanging
+        other = file_grievance(subject="Filed meanwhile")
+    finally:
+        release.set()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        worker.join(timeout=20)
+    assert _serial(other) == outcome["slow"] + 1
