@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ekaasel.core import clock
 from ekaasel.core.errors import InvalidInput, InvalidTransition, StaleGrievance
+from ekaasel.core.inserts import insert
 from ekaasel.grievances import recipients, serials, sla
 from ekaasel.grievances.application_id import ApplicationId
 from ekaasel.grievances.attachments import check_attachments
@@ -263,12 +264,9 @@ def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, ser
                       service_other: str, problem_kind: ProblemKind, subject: str, description: str,
                       district: District, channel: Channel, language: str, submission_key: str | None,
                       now: Any) -> Grievance:
-    citizen, created = Citizen.objects.get_or_create(
-        national_id=national_id, defaults={"name": applicant_name, "created_at": now}
-    )
-    if not created and citizen.name != applicant_name:
-        citizen.name = applicant_name
-        citizen.save(update_fields=["name"])
+    # The citizen's row, created or found in one statement; the name he gives now is kept.
+    citizen = Citizen(national_id=national_id, name=applicant_name, created_at=now)
+    insert(citizen, unless_conflict_on="national_id", updating=("name",))
     grievance = Grievance(
         service=service,
         service_other="" if service else service_other.strip(),
@@ -288,7 +286,7 @@ def _create_grievance(*, national_id: str, applicant_name: str, mobile: str, ser
         submission_key=submission_key or None,
     )
     grievance.application_id = _next_application_id()
-    grievance.save(force_insert=True)
+    insert(grievance)
     return grievance
 
 

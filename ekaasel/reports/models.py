@@ -18,10 +18,10 @@ DAYS_BUCKETS = 60
 
 
 class _Dimensions(models.Model):
-    ministry = models.IntegerField(default=0)
-    department = models.IntegerField(default=0)
-    service = models.IntegerField(default=0)
-    district = models.IntegerField(default=0)
+    ministry = models.IntegerField(default=0, db_default=0)
+    department = models.IntegerField(default=0, db_default=0)
+    service = models.IntegerField(default=0, db_default=0)
+    district = models.IntegerField(default=0, db_default=0)
     channel = models.CharField(max_length=12)
     problem_kind = models.CharField(max_length=20)
 
@@ -33,19 +33,19 @@ class _DayCounters(models.Model):
     """What happened on one local day (the counters of DailyFigures and AgencyDailyFigures)."""
 
     day = models.DateField()
-    received = models.IntegerField(default=0)  # filed (no ministry yet)
-    forwarded = models.IntegerField(default=0)  # received by the ministry it was forwarded to
-    assessed = models.IntegerField(default=0)  # left assessment: forwarded, resolved, rejected, duplicate
-    assessment_working_days_sum = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    resolved_within_limit = models.IntegerField(default=0)
-    resolution_working_days_sum = models.IntegerField(default=0)
-    rejected = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0)
-    withdrawn = models.IntegerField(default=0)
-    appeals = models.IntegerField(default=0)
-    rating_sum = models.IntegerField(default=0)
-    rating_count = models.IntegerField(default=0)
+    received = models.IntegerField(default=0, db_default=0)  # filed (no ministry yet)
+    forwarded = models.IntegerField(default=0, db_default=0)  # received by the ministry it was forwarded to
+    assessed = models.IntegerField(default=0, db_default=0)  # left assessment: forwarded, resolved, rejected, duplicate
+    assessment_working_days_sum = models.IntegerField(default=0, db_default=0)
+    resolved = models.IntegerField(default=0, db_default=0)
+    resolved_within_limit = models.IntegerField(default=0, db_default=0)
+    resolution_working_days_sum = models.IntegerField(default=0, db_default=0)
+    rejected = models.IntegerField(default=0, db_default=0)
+    closed = models.IntegerField(default=0, db_default=0)
+    withdrawn = models.IntegerField(default=0, db_default=0)
+    appeals = models.IntegerField(default=0, db_default=0)
+    rating_sum = models.IntegerField(default=0, db_default=0)
+    rating_count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True
@@ -81,7 +81,7 @@ class ResolutionDays(_Dimensions):
 
     day = models.DateField()
     working_days = models.PositiveSmallIntegerField()  # capped at DAYS_BUCKETS
-    count = models.IntegerField(default=0)
+    count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -101,7 +101,7 @@ class OpenFigures(_Dimensions):
     """How many grievances are in each open status now, per combination of dimensions."""
 
     status = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
+    count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -121,8 +121,8 @@ class OpenFigures(_Dimensions):
 
 
 class _Agency(models.Model):
-    ministry = models.IntegerField(default=0)
-    department = models.IntegerField(default=0)
+    ministry = models.IntegerField(default=0, db_default=0)
+    department = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         abstract = True
@@ -160,7 +160,7 @@ class AgencyResolutionDays(_Agency):
 
     day = models.DateField()
     working_days = models.PositiveSmallIntegerField()
-    count = models.IntegerField(default=0)
+    count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -179,7 +179,7 @@ class AgencyMonthlyResolutionDays(_Agency):
 
     day = models.DateField()
     working_days = models.PositiveSmallIntegerField()
-    count = models.IntegerField(default=0)
+    count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -196,7 +196,7 @@ class AgencyOpenFigures(_Agency):
     """OpenFigures summed per ministry, department and status."""
 
     status = models.CharField(max_length=20)
-    count = models.IntegerField(default=0)
+    count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
@@ -217,7 +217,7 @@ class AgencyDueFigures(_Agency):
     """
 
     due_day = models.DateField()  # the local date of due_at
-    count = models.IntegerField(default=0)
+    count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [

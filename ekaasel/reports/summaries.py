@@ -284,9 +284,9 @@ def _bump_all(bumps: Iterable[Bump]) -> None:
             continue
         using = router.db_for_write(model) or DEFAULT_DB_ALIAS
         connection_ = connections[using]
-        fields = _upsert_fields(model)
-        values = [key[f.name] if f.name in key else increments.get(f.name, f.get_default()) for f in fields]
-        params = [f.get_db_prep_save(v, connection_) for f, v in zip(fields, values, strict=True)]
+        names = (*key, *increments)
+        values = {**key, **increments}
+        params = [f.get_db_prep_save(values[f.name], connection_) for f in _fields(model, names)]
         statements[using].append((_upsert_sql(model, using, tuple(key), tuple(increments)), params))
     for using, upserts in statements.items():
         with connections[using].cursor() as cursor:
@@ -299,15 +299,17 @@ def _bump_all(bumps: Iterable[Bump]) -> None:
 
 
 @cache
-def _upsert_fields(model: type[models.Model]) -> list[Any]:
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
+def _fields(model: type[models.Model], names: tuple[str, ...]) -> list[Any]:
+    return [model._meta.get_field(name) for name in names]
 
 
 @cache
 def _upsert_sql(model: type[models.Model], using: str, key: tuple[str, ...], counters: tuple[str, ...]) -> str:
+    """The upsert of one row naming only its key and the counters it adds to (the others start at their
+    database default, 0): a short statement with few parameters, which psycopg parses once per process."""
     quote = connections[using].ops.quote_name
     table = quote(model._meta.db_table)
-    column = {f.name: quote(str(f.column)) for f in _upsert_fields(model)}
+    column = {f.name: quote(str(f.column)) for f in _fields(model, (*key, *counters))}
     updates = ", ".join(f"{column[c]} = {table}.{column[c]} + EXCLUDED.{column[c]}" for c in counters)
     return (f"INSERT INTO {table} ({', '.join(column.values())}) "  # noqa: S608 - the model's names
             f"VALUES ({', '.join(['%s'] * len(column))}) "
