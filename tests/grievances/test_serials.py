@@ -98,3 +98,37 @@ def test_an_unfinished_filing_does_not_hold_back_the_next_one(file_grievance: Ca
             cursor.execute("RESET lock_timeout")
         worker.join(timeout=20)
     assert _serial(other) == outcome["slow"] + 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_first_filings_of_a_new_year_at_the_same_moment_all_get_ids(
+    file_grievance: Callable[..., Grievance],
+) -> None:
+    """Several filings create the year's sequence at once: one creates it, the others wait and use it."""
+    start, results = threading.Barrier(4), []
+
+    def filing(n: int) -> None:
+        try:
+            start.wait(timeout=10)
+            # Different citizens: one citizen's filings wait for each other at his row.
+            results.append(file_grievance(subject=f"New year {n}", national_id=f"1010100{n:04d}"))
+        except Exception as error:  # reported by the assertion below
+            results.append(error)
+        finally:
+            connections.close_all()
+
+    with time_machine.travel(datetime(2031, 1, 2, 9, tzinfo=UTC), tick=False):
+        threads = [threading.Thread(target=filing, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    try:
+        assert all(isinstance(r, Grievance) for r in results) and len(results) == 4, results
+        assert sorted(_serial(g) for g in results) == [1, 2, 3, 4]
+        assert all(g.application_id.startswith("EK-31-") for g in results)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {serials.sequence_name(31)}")
+        serials._created.clear()
