@@ -82,19 +82,27 @@ def _sequence_exists(year: int) -> bool:
 
 
 def _ensure_sequence(year: int) -> None:
-    """Create the year's sequence unless this process has seen it committed (a savepoint, once per year)."""
+    """Create the year's sequence unless this process has seen it committed (a savepoint, once per year), and
+    move it past the year's `ApplicationSequence` row: a release from before sequences, run for a while after
+    this one, counted there (going back and forth between releases must not issue an ID twice)."""
     database = "{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
     if (database, year) in _created:
         return
     name = connection.ops.quote_name(sequence_name(year))
-    start = (ApplicationSequence.objects.filter(year=year).values_list("last_serial", flat=True).first() or 0) + 1
+    stored = ApplicationSequence.objects.filter(year=year).values_list("last_serial", flat=True).first() or 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(start)}")
+            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {int(stored) + 1}")
     except (IntegrityError, ProgrammingError):
         # Another transaction created it at the same moment; it committed first (PostgreSQL made this one
         # wait for it), so it exists now.
         if not _sequence_exists(year):
             raise
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(%s, %s) FROM {name} "  # noqa: S608 - our name
+            "WHERE (CASE WHEN is_called THEN last_value ELSE last_value - 1 END) < %s",
+            [sequence_name(year), stored, stored],
+        )
     # Only once the creating transaction has committed (a rolled-back one takes its sequence with it).
     transaction.on_commit(lambda: _created.add((database, year)))

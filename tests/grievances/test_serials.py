@@ -132,3 +132,23 @@ def test_the_first_filings_of_a_new_year_at_the_same_moment_all_get_ids(
         with connection.cursor() as cursor:
             cursor.execute(f"DROP SEQUENCE IF EXISTS {serials.sequence_name(31)}")
         serials._created.clear()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(JUNE, tick=False)
+def test_serials_counted_by_an_earlier_release_meanwhile_are_not_issued_again(
+    file_grievance: Callable[..., Grievance],
+) -> None:
+    """Back to a release that counted in the year's row, then forward again: the sequence moves past the row."""
+    first = file_grievance()  # the sequence exists, committed
+    # The earlier release filed up to serial 900, counting in the row only.
+    ApplicationSequence.objects.update_or_create(year=26, defaults={"last_serial": 900})
+    serials._created.clear()  # this release's processes start again
+    try:
+        again = file_grievance(subject="After going forward again")
+        assert _serial(first) < 900 and _serial(again) == 901
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {serials.sequence_name(26)}")
+        serials._created.clear()
