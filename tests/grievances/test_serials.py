@@ -2,7 +2,7 @@
 making one filing wait for another."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +16,25 @@ from ekaasel.grievances.models import ApplicationSequence, Grievance
 
 JUNE = datetime(2026, 6, 1, 9, tzinfo=UTC)
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="sequences are PostgreSQL's")
+
+
+@pytest.fixture
+def drop_sequences(transactional_db: None) -> Iterator[None]:
+    """Sequences a committing test made are dropped afterwards (the flush between tests empties tables only)."""
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sequencename FROM pg_sequences WHERE sequencename LIKE %s",
+                       [serials.sequence_name(0).removesuffix("00") + "%"])
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP SEQUENCE {connection.ops.quote_name(name)}")
+    serials._created.clear()
+
+
+def committing_on_postgresql(test: Callable[..., None]) -> Callable[..., None]:
+    """A PostgreSQL test whose transactions really commit (threads see each other's work)."""
+    for mark in (pytest.mark.usefixtures("drop_sequences"), pytest.mark.django_db(transaction=True), postgresql_only):
+        test = mark(test)
+    return test
 
 
 def _serial(g: Grievance) -> int:
@@ -54,8 +73,7 @@ def test_a_filing_that_rolls_back_leaves_its_serial_unused(file_grievance: Calla
     assert _serial(after) == _serial(before) + 2
 
 
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
+@committing_on_postgresql
 @time_machine.travel(JUNE, tick=False)
 def test_a_filing_takes_its_serial_in_one_statement_once_the_year_exists(
     file_grievance: Callable[..., Grievance],
@@ -68,8 +86,7 @@ def test_a_filing_takes_its_serial_in_one_statement_once_the_year_exists(
     assert len(serial_statements) == 1 and "nextval" in serial_statements[0], serial_statements
 
 
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
+@committing_on_postgresql
 @time_machine.travel(JUNE, tick=False)
 def test_an_unfinished_filing_does_not_hold_back_the_next_one(file_grievance: Callable[..., Grievance]) -> None:
     file_grievance()  # the year's sequence exists, committed
@@ -100,13 +117,12 @@ def test_an_unfinished_filing_does_not_hold_back_the_next_one(file_grievance: Ca
     assert _serial(other) == outcome["slow"] + 1
 
 
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
+@committing_on_postgresql
 def test_the_first_filings_of_a_new_year_at_the_same_moment_all_get_ids(
     file_grievance: Callable[..., Grievance],
 ) -> None:
     """Several filings create the year's sequence at once: one creates it, the others wait and use it."""
-    start, results = threading.Barrier(4), []
+    start, results = threading.Barrier(4), list[Grievance | Exception]()
 
     def filing(n: int) -> None:
         try:
@@ -124,18 +140,13 @@ def test_the_first_filings_of_a_new_year_at_the_same_moment_all_get_ids(
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
-    try:
-        assert all(isinstance(r, Grievance) for r in results) and len(results) == 4, results
-        assert sorted(_serial(g) for g in results) == [1, 2, 3, 4]
-        assert all(g.application_id.startswith("EK-31-") for g in results)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP SEQUENCE IF EXISTS {serials.sequence_name(31)}")
-        serials._created.clear()
+    filed = [r for r in results if isinstance(r, Grievance)]
+    assert len(filed) == 4, results
+    assert sorted(_serial(g) for g in filed) == [1, 2, 3, 4]
+    assert all(g.application_id.startswith("EK-31-") for g in filed)
 
 
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
+@committing_on_postgresql
 @time_machine.travel(JUNE, tick=False)
 def test_serials_counted_by_an_earlier_release_meanwhile_are_not_issued_again(
     file_grievance: Callable[..., Grievance],
@@ -145,10 +156,5 @@ def test_serials_counted_by_an_earlier_release_meanwhile_are_not_issued_again(
     # The earlier release filed up to serial 900, counting in the row only.
     ApplicationSequence.objects.update_or_create(year=26, defaults={"last_serial": 900})
     serials._created.clear()  # this release's processes start again
-    try:
-        again = file_grievance(subject="After going forward again")
-        assert _serial(first) < 900 and _serial(again) == 901
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP SEQUENCE IF EXISTS {serials.sequence_name(26)}")
-        serials._created.clear()
+    again = file_grievance(subject="After going forward again")
+    assert _serial(first) < 900 and _serial(again) == 901
