@@ -210,6 +210,32 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+
+def media_storage_from_env() -> dict[str, object]:
+    """Where attachments and generated reports are kept: files under MEDIA_ROOT (shared over NFS when several
+    machines serve), or, with MEDIA_S3_BUCKET, an S3-compatible object store (MinIO, Ceph, a cloud's) that
+    every app server and worker reaches. Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+    (or the machine's role). Objects stay private: they are served only through the app's own checks."""
+    bucket = os.environ.get("MEDIA_S3_BUCKET")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": bucket,
+        "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+        "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+        "addressing_style": os.environ.get("MEDIA_S3_ADDRESSING_STYLE") or None,  # "path" for most MinIO setups
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }}
+
+
+STORAGES = {
+    "default": media_storage_from_env(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 2
 # A session is saved when it changes (not on every request): the workspace's idle sign-out records the
