@@ -75,15 +75,20 @@ def test_a_filing_that_rolls_back_leaves_its_serial_unused(file_grievance: Calla
 
 @committing_on_postgresql
 @time_machine.travel(JUNE, tick=False)
-def test_a_filing_takes_its_serial_in_one_statement_once_the_year_exists(
-    file_grievance: Callable[..., Grievance],
-) -> None:
+def test_a_filing_is_six_statements_once_the_year_exists(file_grievance: Callable[..., Grievance]) -> None:
+    """The citizen, the serial, the grievance, its first event, the SMS and the summary counters: one statement
+    each (then, after the commit, the worker's wake-up check)."""
     file_grievance()  # the year's sequence exists, committed
     with CaptureQueriesContext(connection) as queries:
-        file_grievance(subject="Second")
-    serial_statements = [q["sql"] for q in queries.captured_queries
-                         if "application" in q["sql"].lower() and "serial" in q["sql"].lower()]
-    assert len(serial_statements) == 1 and "nextval" in serial_statements[0], serial_statements
+        file_grievance(subject="Second", national_id="10101009999")
+    statements = [" ".join(q["sql"].split()[:3]) for q in queries.captured_queries
+                  if q["sql"] not in ("BEGIN", "COMMIT")]
+    assert statements[:6] == [
+        'INSERT INTO "identity_citizen"', "SELECT nextval('grievances_application_serial_26')",
+        'INSERT INTO "grievances_grievance"', 'INSERT INTO "grievances_grievanceevent"',
+        'INSERT INTO "notifications_message"', 'WITH u0 AS',
+    ], statements
+    assert len(statements) <= 7 and all(s.startswith("SELECT") for s in statements[6:]), statements
 
 
 @committing_on_postgresql
