@@ -108,6 +108,7 @@ def main() -> None:
         ("PMO dashboard (4 years)", "pmo", "/workspace/dashboard/" + four_years),
         ("Secretary dashboard, Health", "moh-secretary", "/workspace/dashboard/"),
         ("Assessment dashboard", "assessor", "/workspace/dashboard/assessment/"),
+        ("PMO queue, all grievances", "pmo", "/workspace/?queue=all"),
     ]
     print(f"grievances stored: {stored:,}   summary rows (daily): {daily_rows:,}   "
           f"database: {connection.settings_dict['NAME']}")

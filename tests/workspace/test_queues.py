@@ -242,3 +242,29 @@ def test_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(QUEUE, {"queue": "all"})
     assert len(listed_ids(response)) == 22
+
+
+def test_beyond_the_count_cap_the_queue_says_more_than_and_counts_no_further(
+    signed_in: SignIn, officials: dict[str, Official], file_grievance: Filer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ekaasel.workspace.views import queues
+
+    monkeypatch.setattr(queues, "COUNT_CAP", 30)
+    with time_machine.travel(at(2), tick=False):
+        filed = [file_grievance(subject=f"Complaint {n}") for n in range(32)]
+    client = signed_in(officials["assessor"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(QUEUE)
+    text = response.content.decode()
+    assert "More than 30 grievances: the first 30 are listed. Narrow the filters to see the others." in text
+    assert "Page 1 of 2" in text and listed_ids(response) == [g.application_id for g in filed[:25]]
+    counts = [q["sql"] for q in queries.captured_queries
+              if "COUNT(" in q["sql"].upper() and "grievances_grievance" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 31" in counts[0], counts
+    last = client.get(QUEUE, {"page": 2})
+    assert listed_ids(last) == [g.application_id for g in filed[25:30]]  # the first 30 only
+
+    # Narrowed below the cap: the exact number again.
+    response = client.get(QUEUE, {"q": "Complaint 3"})
+    assert "More than" not in response.content.decode()
+    assert re.search(r"\b\d+ grievances?\b", response.content.decode())

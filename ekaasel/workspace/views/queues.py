@@ -1,18 +1,20 @@
 """The queue page: the grievances within the official's remit, filtered, searched and paginated."""
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ekaasel.core import clock
+from ekaasel.core.paging import CappedPaginator
 from ekaasel.grievances.selectors import Queue, grievance_queue
 from ekaasel.identity.models import Role
 from ekaasel.workspace.access import current_official, official_required
 from ekaasel.workspace.forms import QueueFilterForm
 
 PAGE_SIZE = 25
+# Beyond this many matching grievances the page says "more than" instead of counting them all.
+COUNT_CAP = 10_000
 
 
 @never_cache
@@ -23,7 +25,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     official = current_official(request)
     form = QueueFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else QueueFilterForm({}).filters()
-    page = Paginator(grievance_queue(official=official, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    grievances = grievance_queue(official=official, filters=filters)
+    page = CappedPaginator(grievances, PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
     # The current filters without the page number, for the pagination links.
     query = request.GET.copy()
     query.pop("page", None)
